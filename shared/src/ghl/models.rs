@@ -1,0 +1,244 @@
+//! GHL's data, as read (lenient: unknown fields tolerated, every field optional) and as written
+//! (strict: each request type carries only what its endpoint accepts, G3/G4).
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_owned())
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A GHL contact id.
+    ContactId
+);
+id_type!(
+    /// A GHL location (sub-account) id.
+    LocationId
+);
+id_type!(
+    /// A GHL note id.
+    NoteId
+);
+
+/// A custom field value as GHL returns it: `{ id, value }`, the value of any JSON type (G8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomFieldValue {
+    pub id: String,
+    #[serde(default)]
+    pub value: serde_json::Value,
+}
+
+/// A contact as `GET /contacts/:id` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    pub id: ContactId,
+    #[serde(default)]
+    pub location_id: Option<LocationId>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub custom_fields: Vec<CustomFieldValue>,
+    #[serde(default)]
+    pub date_added: Option<String>,
+    #[serde(default)]
+    pub date_updated: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ContactEnvelope {
+    pub contact: Contact,
+}
+
+/// `GET /contacts/search/duplicate` answers `{ contact: null }` when nothing matches.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MaybeContactEnvelope {
+    #[serde(default)]
+    pub contact: Option<Contact>,
+}
+
+/// A custom field value to write: by `id` or `key`, with `field_value`, never `fieldId` (G8).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomFieldInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub field_value: serde_json::Value,
+}
+
+/// The body of `POST /contacts/` (CreateContactDto). Unset fields are not sent.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateContact {
+    pub location_id: LocationId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub custom_fields: Vec<CustomFieldInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// The body of `PUT /contacts/:id` (UpdateContactDto). It has no `locationId`, `gender` or
+/// `companyName` (G3), and deliberately no `tags`: a PUT with tags replaces them all (G10), so
+/// tags only change through the tags endpoints.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateContact {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub custom_fields: Vec<CustomFieldInput>,
+}
+
+impl UpdateContact {
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// The body of both `POST` and `DELETE /contacts/:id/tags`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagsBody {
+    pub tags: Vec<String>,
+}
+
+/// A note as GHL returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    pub id: NoteId,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub date_added: Option<String>,
+    #[serde(default)]
+    pub contact_id: Option<ContactId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct NoteEnvelope {
+    pub note: Note,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct NotesEnvelope {
+    #[serde(default)]
+    pub notes: Vec<Note>,
+}
+
+/// The body of `POST /contacts/:id/notes` (NotesDTO).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewNote {
+    pub body: String,
+}
+
+/// The part of `POST /contacts/search`'s answer the connection test needs.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SearchCount {
+    #[serde(default)]
+    pub total: u64,
+}
+
+/// The link a coach follows to see a contact in GHL.
+pub fn contact_url(location: &LocationId, contact: &ContactId) -> String {
+    format!("https://app.gohighlevel.com/v2/location/{location}/contacts/detail/{contact}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn create_body_omits_unset_fields() {
+        let body = CreateContact {
+            location_id: "loc1".into(),
+            first_name: Some("Zoë".into()),
+            email: Some("zoe@example.org".into()),
+            tags: vec!["fitr:active".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"locationId":"loc1","firstName":"Zoë","email":"zoe@example.org","tags":["fitr:active"]})
+        );
+    }
+
+    #[test]
+    fn update_body_cannot_carry_tags_or_location() {
+        let body = UpdateContact {
+            last_name: Some("Hart".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"lastName":"Hart"})
+        );
+        assert!(UpdateContact::default().is_empty());
+    }
+
+    #[test]
+    fn custom_field_writes_field_value_never_field_id() {
+        let v = serde_json::to_value(CustomFieldInput {
+            id: Some("cf1".into()),
+            key: None,
+            field_value: json!("Active"),
+        })
+        .unwrap();
+        assert_eq!(v, json!({"id":"cf1","field_value":"Active"}));
+    }
+
+    #[test]
+    fn contact_reader_tolerates_unknown_fields_and_any_custom_value() {
+        let c: Contact = serde_json::from_value(json!({
+            "id":"c1","firstNameLowerCase":"x","dnd":false,
+            "customFields":[{"id":"a","value":3},{"id":"b","value":["x"]},{"id":"c"}]
+        }))
+        .unwrap();
+        assert_eq!(c.custom_fields.len(), 3);
+        assert_eq!(c.custom_fields[0].value, json!(3));
+        assert!(c.tags.is_empty());
+    }
+}

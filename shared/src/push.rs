@@ -1,0 +1,389 @@
+//! Pushing one FITR client to GHL: a pure [`plan`] from the desired contact and GHL's current
+//! state, and [`push`], which reads that state, runs the plan and reports what happened.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ghl::{
+    Contact, ContactId, CreateContact, Error, GhlClient, LocationId, Note, UpdateContact,
+    contact_url, contacts::DuplicateBy,
+};
+use crate::mapping::{DesiredContact, NOTE_MARKER, TAG_PREFIX};
+use crate::transport::Transport;
+
+/// One write against GHL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    Create(CreateContact),
+    Update(UpdateContact),
+    AddTags(Vec<String>),
+    RemoveTags(Vec<String>),
+    AddNote(String),
+}
+
+/// The minimal writes that make GHL hold `desired`.
+///
+/// - No contact: create it, tags included, then add the note.
+/// - A contact: update only fields that differ and are non-empty in FITR (an empty FITR value
+///   never blanks a GHL value); add missing tags; remove only managed (`fitr:`) tags that no
+///   longer apply; add the note only when it differs from the last one this product wrote.
+pub fn plan(
+    desired: &DesiredContact,
+    location: &LocationId,
+    existing: Option<&Contact>,
+    last_note: Option<&str>,
+) -> Vec<Op> {
+    let Some(contact) = existing else {
+        return vec![
+            Op::Create(CreateContact {
+                location_id: location.clone(),
+                first_name: desired.first_name.clone(),
+                last_name: desired.last_name.clone(),
+                email: Some(desired.email.clone()),
+                phone: desired.phone.clone(),
+                tags: desired.tags.iter().cloned().collect(),
+                source: Some("FITR".into()),
+                ..Default::default()
+            }),
+            Op::AddNote(desired.note.clone()),
+        ];
+    };
+    let mut ops = Vec::new();
+    let changed = |want: &Option<String>, have: &Option<String>, fold: bool| -> Option<String> {
+        let want = want.as_deref().map(str::trim).filter(|w| !w.is_empty())?;
+        let have = have.as_deref().map(str::trim).unwrap_or("");
+        let same = if fold {
+            want.eq_ignore_ascii_case(have)
+        } else {
+            want == have
+        };
+        (!same).then(|| want.to_owned())
+    };
+    let update = UpdateContact {
+        first_name: changed(&desired.first_name, &contact.first_name, false),
+        last_name: changed(&desired.last_name, &contact.last_name, false),
+        email: changed(&Some(desired.email.clone()), &contact.email, true),
+        phone: changed(&desired.phone, &contact.phone, false),
+        custom_fields: Vec::new(),
+    };
+    if !update.is_empty() {
+        ops.push(Op::Update(update));
+    }
+    let have: BTreeSet<String> = contact
+        .tags
+        .iter()
+        .map(|t| t.trim().to_lowercase())
+        .collect();
+    let add: Vec<String> = desired
+        .tags
+        .iter()
+        .filter(|t| !have.contains(&t.to_lowercase()))
+        .cloned()
+        .collect();
+    if !add.is_empty() {
+        ops.push(Op::AddTags(add));
+    }
+    let want: BTreeSet<String> = desired.tags.iter().map(|t| t.to_lowercase()).collect();
+    let remove: Vec<String> = contact
+        .tags
+        .iter()
+        .filter(|t| t.trim().to_lowercase().starts_with(TAG_PREFIX))
+        .filter(|t| !want.contains(&t.trim().to_lowercase()))
+        .cloned()
+        .collect();
+    if !remove.is_empty() {
+        ops.push(Op::RemoveTags(remove));
+    }
+    if last_note.map(str::trim) != Some(desired.note.trim()) {
+        ops.push(Op::AddNote(desired.note.clone()));
+    }
+    ops
+}
+
+/// The newest note this product wrote, by `dateAdded`.
+pub fn last_sync_note(notes: &[Note]) -> Option<&str> {
+    notes
+        .iter()
+        .filter(|n| n.body.starts_with(NOTE_MARKER))
+        .max_by(|a, b| a.date_added.cmp(&b.date_added))
+        .map(|n| n.body.as_str())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// What one push did, in terms the coach sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushReport {
+    pub outcome: Outcome,
+    pub contact_id: ContactId,
+    pub contact_url: String,
+    /// e.g. `"tags added: fitr:active"`, `"note added"`.
+    pub changes: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Bring GHL in line with `desired`: look the contact up by email, plan, run the plan.
+///
+/// A create is never retried blindly (G1): when it fails, the contact is looked up again, and
+/// the push continues against it if it exists after all.
+pub async fn push<T: Transport>(
+    ghl: &GhlClient<T>,
+    desired: &DesiredContact,
+) -> Result<PushReport, Error> {
+    let mut existing = lookup(ghl, desired).await?;
+    let mut created = false;
+    let mut changes = Vec::new();
+    loop {
+        let last_note = match &existing {
+            Some(c) => ghl.notes().list(&c.id).await?,
+            None => Vec::new(),
+        };
+        let ops = plan(
+            desired,
+            ghl.location_id(),
+            existing.as_ref(),
+            last_sync_note(&last_note),
+        );
+        let mut id = existing.as_ref().map(|c| c.id.clone());
+        let mut retry_against = None;
+        for op in ops {
+            match op {
+                Op::Create(body) => match ghl.contacts().create(&body).await {
+                    Ok(c) => {
+                        created = true;
+                        id = Some(c.id);
+                    }
+                    Err(e) if !created && retry_against.is_none() => {
+                        // Did it store anyway, or does it exist already?
+                        match settle_create(ghl, desired, &e).await? {
+                            Some(c) => {
+                                retry_against = Some(c);
+                                break;
+                            }
+                            None => return Err(e),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                },
+                Op::Update(body) => {
+                    let cid = id.clone().ok_or_else(no_id)?;
+                    ghl.contacts().update(&cid, &body).await?;
+                    changes.push(format!("fields updated: {}", fields_of(&body).join(", ")));
+                }
+                Op::AddTags(tags) => {
+                    let cid = id.clone().ok_or_else(no_id)?;
+                    ghl.tags().add(&cid, &tags).await?;
+                    changes.push(format!("tags added: {}", tags.join(", ")));
+                }
+                Op::RemoveTags(tags) => {
+                    let cid = id.clone().ok_or_else(no_id)?;
+                    ghl.tags().remove(&cid, &tags).await?;
+                    changes.push(format!("tags removed: {}", tags.join(", ")));
+                }
+                Op::AddNote(body) => {
+                    let cid = id.clone().ok_or_else(no_id)?;
+                    ghl.notes().create(&cid, &body).await?;
+                    if !created {
+                        changes.push("note added".into());
+                    }
+                }
+            }
+        }
+        if let Some(c) = retry_against {
+            existing = Some(c);
+            continue;
+        }
+        let contact_id = id.ok_or_else(no_id)?;
+        let outcome = if created {
+            Outcome::Created
+        } else if changes.is_empty() {
+            Outcome::Unchanged
+        } else {
+            Outcome::Updated
+        };
+        return Ok(PushReport {
+            outcome,
+            contact_url: contact_url(ghl.location_id(), &contact_id),
+            contact_id,
+            changes,
+            warnings: desired.warnings.clone(),
+        });
+    }
+}
+
+async fn lookup<T: Transport>(
+    ghl: &GhlClient<T>,
+    desired: &DesiredContact,
+) -> Result<Option<Contact>, Error> {
+    match ghl
+        .contacts()
+        .find_duplicate(DuplicateBy::Email(&desired.email))
+        .await?
+    {
+        // The lookup may answer with a projection: read the contact itself.
+        Some(c) => Ok(Some(ghl.contacts().get(&c.id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// After a failed create: the contact GHL holds for this person, if any.
+async fn settle_create<T: Transport>(
+    ghl: &GhlClient<T>,
+    desired: &DesiredContact,
+    err: &Error,
+) -> Result<Option<Contact>, Error> {
+    if let Some(id) = err.duplicate_contact_id() {
+        return Ok(Some(ghl.contacts().get(&ContactId(id)).await?));
+    }
+    if matches!(err, Error::Invalid(_)) {
+        return Ok(None);
+    }
+    lookup(ghl, desired).await
+}
+
+fn no_id() -> Error {
+    Error::Invalid("internal: a write was planned before the contact existed".into())
+}
+
+fn fields_of(u: &UpdateContact) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if u.first_name.is_some() {
+        out.push("first name");
+    }
+    if u.last_name.is_some() {
+        out.push("last name");
+    }
+    if u.email.is_some() {
+        out.push("email");
+    }
+    if u.phone.is_some() {
+        out.push("phone");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desired(tags: &[&str]) -> DesiredContact {
+        DesiredContact {
+            fitr_id: 1,
+            first_name: Some("Zoë".into()),
+            last_name: Some("O'Neill-Hart".into()),
+            email: "zoe@example.org".into(),
+            phone: None,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            note: "FITR sync\nStatus: Active".into(),
+            warnings: vec![],
+        }
+    }
+
+    fn contact(tags: &[&str], phone: Option<&str>) -> Contact {
+        Contact {
+            id: "c1".into(),
+            location_id: Some("loc".into()),
+            first_name: Some("Zoë".into()),
+            last_name: Some("O'Neill-Hart".into()),
+            email: Some("Zoe@Example.org".into()),
+            phone: phone.map(Into::into),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            custom_fields: vec![],
+            date_added: None,
+            date_updated: None,
+        }
+    }
+
+    #[test]
+    fn a_new_person_is_created_with_tags_then_noted() {
+        let ops = plan(&desired(&["fitr:active"]), &"loc".into(), None, None);
+        assert_eq!(ops.len(), 2);
+        match &ops[0] {
+            Op::Create(c) => {
+                assert_eq!(c.tags, vec!["fitr:active"]);
+                assert_eq!(c.email.as_deref(), Some("zoe@example.org"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&ops[1], Op::AddNote(_)));
+    }
+
+    #[test]
+    fn status_change_swaps_only_managed_tags_and_keeps_user_tags() {
+        let ops = plan(
+            &desired(&["fitr:needs-training"]),
+            &"loc".into(),
+            Some(&contact(&["fitr:active", "vip"], None)),
+            Some("FITR sync\nStatus: Active"),
+        );
+        assert_eq!(
+            ops,
+            vec![
+                Op::AddTags(vec!["fitr:needs-training".into()]),
+                Op::RemoveTags(vec!["fitr:active".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unchanged_contact_plans_nothing() {
+        let ops = plan(
+            &desired(&["fitr:active"]),
+            &"loc".into(),
+            Some(&contact(&["FITR:Active", "vip"], Some("+447911123456"))),
+            Some("FITR sync\nStatus: Active"),
+        );
+        assert_eq!(ops, vec![]);
+    }
+
+    #[test]
+    fn an_empty_fitr_value_never_blanks_ghl() {
+        let mut d = desired(&[]);
+        d.last_name = None;
+        d.phone = None;
+        let ops = plan(
+            &d,
+            &"loc".into(),
+            Some(&contact(&[], Some("+1555"))),
+            Some(&d.note),
+        );
+        assert_eq!(ops, vec![]);
+    }
+
+    #[test]
+    fn a_changed_name_updates_only_that_field() {
+        let mut d = desired(&[]);
+        d.last_name = Some("Hart".into());
+        let ops = plan(&d, &"loc".into(), Some(&contact(&[], None)), Some(&d.note));
+        assert_eq!(
+            ops,
+            vec![Op::Update(UpdateContact {
+                last_name: Some("Hart".into()),
+                ..Default::default()
+            })]
+        );
+    }
+
+    #[test]
+    fn last_sync_note_is_the_newest_of_ours() {
+        let n = |id: &str, body: &str, date: &str| Note {
+            id: id.into(),
+            body: body.into(),
+            date_added: Some(date.into()),
+            contact_id: None,
+        };
+        let notes = vec![
+            n("1", "FITR sync\nold", "2026-01-01T00:00:00.000Z"),
+            n("2", "a coach's own note", "2026-03-01T00:00:00.000Z"),
+            n("3", "FITR sync\nnew", "2026-02-01T00:00:00.000Z"),
+        ];
+        assert_eq!(last_sync_note(&notes), Some("FITR sync\nnew"));
+    }
+}
