@@ -1,0 +1,34 @@
+//! The extension's service worker (wasm32 only).
+//!
+//! `extension/static/worker.js` registers the browser listeners synchronously and hands each
+//! message to [`handle_message`] once this module is loaded. Messages are decoded once, here,
+//! with `shared::protocol::decode_request`; everything after is typed.
+#![cfg(target_arch = "wasm32")]
+
+mod chrome;
+mod handlers;
+
+use shared::protocol::{Response, ResponseEnvelope, decode_request};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Answer one `chrome.runtime` message. Never rejects: failures become `Response::Error`.
+#[wasm_bindgen]
+pub async fn handle_message(message: JsValue) -> JsValue {
+    let response = match serde_wasm_bindgen::from_value::<serde_json::Value>(message) {
+        Err(e) => Response::Error {
+            message: format!("unreadable message: {e}"),
+        },
+        Ok(value) => match decode_request(value) {
+            Err(message) => Response::Error { message },
+            Ok(request) => handlers::handle(request).await,
+        },
+    };
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    serde::Serialize::serialize(&ResponseEnvelope::new(response), &serializer)
+        .unwrap_or_else(|e| JsValue::from_str(&format!("internal error: {e}")))
+}
