@@ -1,0 +1,295 @@
+// Browser end-to-end tests: headless Chromium loads the built, unpacked extension
+// (dist/chrome) and reaches both stand-ins under the real host names over TLS.
+// Outcomes are asserted on the stand-ins' own state, through their admin APIs.
+// Run through `cargo xtask test`, which starts the stand-ins and passes their ports in E2E_*.
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run these tests through \`cargo xtask test\``);
+  return v;
+};
+const require = createRequire(path.join(env("E2E_NODE_MODULES"), "x.js"));
+const { chromium } = require("playwright-core");
+
+const EXT = env("E2E_EXTENSION_DIR");
+const EXT_ID = env("E2E_EXTENSION_ID");
+const GHL_ADMIN = env("E2E_GHL_ADMIN");
+const FITR_ADMIN = env("E2E_FITR_ADMIN");
+const APP_URL = env("E2E_APP_URL");
+const SANDBOX_URL = env("E2E_SANDBOX_URL");
+const ARTIFACTS = env("E2E_ARTIFACTS");
+const FITR = "https://app.fitr.training";
+const LOCATION = "sandboxLocation00001";
+const TOKEN = "pit-sandbox-demo-0000-000000000001";
+
+// --- the stand-ins' admin APIs ------------------------------------------------------------
+async function admin(base, method, route, body) {
+  const res = await fetch(base + route, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route} → ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+const ghlContacts = async () =>
+  (await admin(GHL_ADMIN, "GET", "/_admin/state")).locations?.[LOCATION]?.contacts ?? [];
+const fitrClients = async () => {
+  const v = await admin(FITR_ADMIN, "GET", "/_admin/clients");
+  return Array.isArray(v) ? v : v.clients;
+};
+
+// The product's stated slug rule, written again independently here.
+const slug = (s) =>
+  s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+const TABS = { "Active": "active", "Needs Training": "active", "Pending": "pending" };
+const tabOf = (c) => TABS[c.status] ?? "past";
+
+// --- a tiny runner ------------------------------------------------------------------------
+const results = [];
+async function test(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`  ok    ${name} (${Date.now() - started} ms)`);
+  } catch (err) {
+    results.push({ name, ok: false });
+    console.log(`  FAIL  ${name}\n${String(err.stack || err).replace(/^/gm, "        ")}`);
+    for (const [i, p] of context.pages().entries()) {
+      await p.screenshot({ path: path.join(ARTIFACTS, `${slug(name)}-${i}.png`) }).catch(() => {});
+    }
+  }
+}
+
+// --- the browser --------------------------------------------------------------------------
+const profile = mkdtempSync(path.join(tmpdir(), "fitr-ghl-e2e-"));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: env("E2E_CHROMIUM"),
+  headless: true,
+  ignoreHTTPSErrors: true,
+  viewport: { width: 1280, height: 900 },
+  args: [
+    `--disable-extensions-except=${EXT}`,
+    `--load-extension=${EXT}`,
+    `--host-resolver-rules=${env("E2E_RESOLVER_RULES")}`,
+    "--ignore-certificate-errors",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-gpu",
+  ],
+});
+const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 20000 }));
+assert.ok(worker.url().startsWith(`chrome-extension://${EXT_ID}/`), `worker at ${worker.url()}`);
+const page = context.pages()[0] ?? (await context.newPage());
+
+async function saveOptions({ sandbox }) {
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${EXT_ID}/options.html`);
+  await options.locator("#token").fill(TOKEN);
+  await options.locator("#location").fill(LOCATION);
+  if (sandbox) {
+    await options.locator("#target-sandbox").check();
+    await options.locator("#sandbox-url").fill(SANDBOX_URL);
+  } else {
+    await options.locator("#target-live").check();
+  }
+  await options.locator("#save").click();
+  return options;
+}
+
+/// Open the client list through FITR's own pushState links and bring `client`'s row into view.
+async function showRow(client) {
+  await page.goto(`${FITR}/coach/programs`);
+  await page.evaluate(() => (window.__noReload = true));
+  await page.locator('a[data-gtm-id="nav-clients"]').click();
+  const tab = tabOf(client);
+  if (tab !== "active") await page.locator(`a[data-gtm-id="clients-tab-${tab}"]`).click();
+  for (let p = 1; p < (client.list_page ?? 1); p++) {
+    await page.locator('a[data-gtm-id="clients-next"]').first().click();
+    await page.waitForFunction((n) => new URL(location.href).searchParams.get("page") === String(n), p + 1);
+  }
+  const button = page.locator(`button.fitr-ghl__push[data-client-id="${client.id}"]`);
+  await button.waitFor({ timeout: 15000 });
+  assert.equal(await page.evaluate(() => window.__noReload), true, "the route changed without a page load");
+  return button;
+}
+
+async function pushAndWait(client, expected) {
+  const button = await showRow(client);
+  await button.click();
+  const status = button.locator("xpath=following-sibling::span[contains(@class,'fitr-ghl__status')]");
+  await page.waitForFunction((b) => b.dataset.outcome, await button.elementHandle(), { timeout: 30000 });
+  const text = await status.innerText();
+  assert.match(text, expected, `status shown: ${text}`);
+  return { button, status, text };
+}
+
+// --- the tests ----------------------------------------------------------------------------
+await admin(GHL_ADMIN, "POST", "/_admin/reset");
+await admin(FITR_ADMIN, "POST", "/_admin/reset");
+const clients = await fitrClients();
+
+await test("the replica's client pages carry a strict CSP", async () => {
+  const res = await page.goto(`${FITR}/coach/clients`);
+  const csp = res.headers()["content-security-policy"] ?? "";
+  assert.match(csp, /script-src 'self'(;|$)/, csp);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+});
+
+await test("the options page saves the settings and tests the connection", async () => {
+  const options = await saveOptions({ sandbox: false });
+  await options.locator("#status", { hasText: "Saved." }).waitFor();
+  await options.locator("#test").click();
+  await options.locator("#status", { hasText: "Connected" }).waitFor({ timeout: 15000 });
+  assert.equal(await options.locator("#status").innerText(), "Connected: the location has 0 contacts.");
+  await options.screenshot({ path: path.join(ARTIFACTS, "options.png") });
+  await options.reload();
+  // Settings survive a reload: the page reads them back from the worker's storage.
+  await options.waitForFunction((loc) => document.querySelector("#location")?.value === loc, LOCATION);
+  assert.equal(await options.locator("#target-live").isChecked(), true);
+  await options.close();
+});
+
+// A client shown on the first list page whose email sits on rooms page 2 or later.
+const target = clients.find(
+  (c) => tabOf(c) === "active" && c.list_page === 1 && c.rooms_page >= 2 && c.email && c.status === "Active" && c.plan?.title,
+);
+assert.ok(target, "the replica has an Active client on list page 1 with its room on page 2+");
+let contactId;
+
+await test("first push creates exactly one contact with names, email, tags and a note", async () => {
+  const { text } = await pushAndWait(target, /^Created in GHL/);
+  assert.match(text, /Open in GHL/);
+  const contacts = await ghlContacts();
+  assert.equal(contacts.length, 1, JSON.stringify(contacts));
+  const c = contacts[0];
+  contactId = c.id;
+  assert.equal(`${c.firstName} ${c.lastName ?? ""}`.trim(), target.full_name.trim().split(/\s+/).join(" "));
+  assert.equal(c.email, target.email.trim().toLowerCase());
+  assert.deepEqual([...c.tags].sort(), [`fitr:${slug(target.status)}`, `fitr:program:${slug(target.plan.title)}`].sort());
+  assert.equal(c.notes.length, 1);
+  assert.match(c.notes[0].body, new RegExp(`Program: ${target.plan.title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  assert.match(c.notes[0].body, /Status: Active/);
+  const link = page.locator(`a.fitr-ghl__link`).first();
+  assert.equal(
+    await link.getAttribute("href"),
+    `https://app.gohighlevel.com/v2/location/${LOCATION}/contacts/detail/${contactId}`,
+  );
+  await page.screenshot({ path: path.join(ARTIFACTS, "pushed.png") });
+});
+
+await test("after a status change and a coach's own tag, a second push updates the same contact", async () => {
+  assert.ok(contactId, "needs the first push");
+  await admin(FITR_ADMIN, "PATCH", `/_admin/clients/${target.id}`, { status: "Needs Training" });
+  const before = (await ghlContacts())[0];
+  await admin(GHL_ADMIN, "PATCH", `/_admin/contacts/${contactId}`, { tags: [...before.tags, "vip"] });
+  await pushAndWait(target, /^Updated in GHL/);
+  const contacts = await ghlContacts();
+  assert.equal(contacts.length, 1);
+  const c = contacts[0];
+  assert.equal(c.id, contactId);
+  assert.ok(c.tags.includes("fitr:needs-training"), c.tags.join());
+  assert.ok(!c.tags.includes("fitr:active"), c.tags.join());
+  assert.ok(c.tags.includes("vip"), c.tags.join());
+  assert.ok(c.tags.includes(`fitr:program:${slug(target.plan.title)}`), c.tags.join());
+  assert.equal(c.notes.length, 2);
+  assert.ok(c.notes.some((n) => /Status: Needs Training/.test(n.body)));
+});
+
+await test("a third push changes nothing", async () => {
+  const before = (await ghlContacts())[0];
+  await pushAndWait(target, /^Already up to date/);
+  const contacts = await ghlContacts();
+  assert.equal(contacts.length, 1);
+  assert.deepEqual(contacts[0].tags, before.tags);
+  assert.equal(contacts[0].notes.length, 2);
+  assert.equal(contacts[0].dateUpdated, before.dateUpdated);
+});
+
+await test("a client without a room shows why it was not pushed, and nothing is created", async () => {
+  const roomless = clients.find((c) => !c.email && c.rooms_page == null);
+  assert.ok(roomless, "the replica has a client without a room");
+  const before = (await ghlContacts()).length;
+  await pushAndWait(roomless, /has no email in FITR/);
+  assert.equal((await ghlContacts()).length, before);
+});
+
+await test("an expired FITR session is reported with what to do, and nothing changes", async () => {
+  const other = clients.find((c) => c.id !== target.id && tabOf(c) === "active" && c.list_page === 1 && c.email);
+  // The page itself signs in again when it loads; expire after it has, so the push meets 401.
+  const button = await showRow(other);
+  await admin(FITR_ADMIN, "POST", "/_admin/expire_tokens");
+  const before = (await ghlContacts()).length;
+  await button.click();
+  await page.waitForFunction((b) => b.dataset.outcome, await button.elementHandle(), { timeout: 30000 });
+  const status = button.locator("xpath=following-sibling::span[contains(@class,'fitr-ghl__status')]");
+  assert.match(await status.innerText(), /FITR session has expired: reload the FITR page/);
+  assert.equal((await ghlContacts()).length, before);
+});
+
+await test("the local sandbox setting: permission asked for that origin, and pushes go there", async () => {
+  // Headless Chromium cannot click the permission prompt; record the request and answer yes.
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${EXT_ID}/options.html`);
+  await options.evaluate(() => {
+    window.__asked = [];
+    chrome.permissions.request = async (p) => (window.__asked.push(p), true);
+  });
+  await options.locator("#token").fill(TOKEN);
+  await options.locator("#location").fill(LOCATION);
+  await options.locator("#target-sandbox").check();
+  await options.locator("#sandbox-url").fill(SANDBOX_URL);
+  await options.locator("#save").click();
+  await options.locator("#status", { hasText: "Saved." }).waitFor();
+  const asked = await options.evaluate(() => window.__asked);
+  assert.deepEqual(asked, [{ origins: [`${SANDBOX_URL}/*`] }]);
+  await admin(GHL_ADMIN, "DELETE", "/_admin/requests");
+  await options.locator("#test").click();
+  await options.locator("#status", { hasText: "Connected" }).waitFor({ timeout: 15000 });
+  const log = await admin(GHL_ADMIN, "GET", "/_admin/requests");
+  const entries = Array.isArray(log) ? log : log.requests;
+  assert.ok(entries.some((r) => r.path === "/contacts/search"), JSON.stringify(entries));
+  // Put the live setting back for later tests.
+  await options.locator("#target-live").check();
+  await options.locator("#save").click();
+  await options.locator("#status", { hasText: "Saved." }).waitFor();
+  await options.close();
+});
+
+await test("the hosted app tests the sandbox, and says the extension is needed for live", async () => {
+  const app = await context.newPage();
+  await app.goto(APP_URL);
+  await app.locator("#token").fill(TOKEN);
+  await app.locator("#location").fill(LOCATION);
+  await app.locator("#target-sandbox").check();
+  await app.locator("#sandbox-url").fill(SANDBOX_URL);
+  await app.locator("#test").click();
+  await app.locator("#status", { hasText: "Connected" }).waitFor({ timeout: 15000 });
+  const count = (await ghlContacts()).length;
+  assert.equal(await app.locator("#status").innerText(), `Connected: the location has ${count} contact${count === 1 ? "" : "s"}.`);
+  await app.locator("#token").fill("pit-wrong");
+  await app.locator("#test").click();
+  await app.locator("#status.status--error").waitFor({ timeout: 15000 });
+  assert.match(await app.locator("#status").innerText(), /401/);
+  await app.locator("#target-live").check();
+  await app.locator("#test").click();
+  await app.locator("#status.status--error").waitFor();
+  assert.match(await app.locator("#status").innerText(), /Install the FITR ⇄ GHL extension/);
+  await app.screenshot({ path: path.join(ARTIFACTS, "hosted-app.png") });
+  await app.close();
+});
+
+await context.close();
+rmSync(profile, { recursive: true, force: true });
+const failed = results.filter((r) => !r.ok);
+console.log(`\n${results.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length ? 1 : 0);
