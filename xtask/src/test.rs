@@ -61,6 +61,15 @@ pub fn test(root: &Path, args: &[String]) -> Result {
             .current_dir(root),
         Duration::from_secs(900),
     )?;
+
+    step("fitr-replica's own browser check (standins/fitr-replica/browser-check)");
+    proc::run(
+        Command::new("bash")
+            .arg(root.join("standins/fitr-replica/browser-check/run.sh"))
+            .arg(artifacts.join("replica.png"))
+            .current_dir(root),
+        Duration::from_secs(300),
+    )?;
     println!("\nall tests passed");
     Ok(())
 }

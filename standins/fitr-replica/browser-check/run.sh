@@ -11,7 +11,8 @@ profile="$(mktemp -d)"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$profile"
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$profile" 2>/dev/null || true
 }
 trap cleanup EXIT
 
