@@ -4,11 +4,17 @@
 //! one error type in [`error`]. Each call is a pure `prepare` (an `http::Request`) and a pure
 //! `parse` around one `Transport::call`.
 
+pub mod appointments;
 pub mod contacts;
+pub mod endpoints;
 pub mod error;
+pub mod locations;
 pub mod models;
 pub mod notes;
+pub mod pages;
+pub mod search;
 pub mod tags;
+pub mod tasks;
 
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -19,10 +25,6 @@ use crate::transport::Transport;
 
 /// GHL's production API base.
 pub const LIVE_BASE: &str = "https://services.leadconnectorhq.com";
-
-/// The `Version` header value of one endpoint, from its definition in `apps/contacts.json`.
-/// Every contacts endpoint declares `2021-07-28` (G16); a test checks each against the spec.
-pub const CONTACTS_VERSION: &str = "2021-07-28";
 
 /// Where and as whom requests are sent. The token is never printed by `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -75,15 +77,28 @@ impl<T: Transport> GhlClient<T> {
         notes::NotesHandler { client: self }
     }
 
-    /// Build a request: base + path (+ query), auth and version headers, JSON body.
-    pub(crate) fn prepare<B: Serialize + ?Sized>(
+    pub fn tasks(&self) -> tasks::TasksHandler<'_, T> {
+        tasks::TasksHandler { client: self }
+    }
+
+    pub fn appointments(&self) -> appointments::AppointmentsHandler<'_, T> {
+        appointments::AppointmentsHandler { client: self }
+    }
+
+    pub fn locations(&self) -> locations::LocationsHandler<'_, T> {
+        locations::LocationsHandler { client: self }
+    }
+
+    /// Build a request for `endpoint`: base + path (+ query), auth and the endpoint's own
+    /// `Version` header (G16), JSON body. Empty query values are left out.
+    pub fn prepare<B: Serialize + ?Sized>(
         &self,
-        method: http::Method,
-        path: &str,
+        endpoint: &endpoints::Endpoint,
+        params: &[&str],
         query: &[(&str, &str)],
         body: Option<&B>,
-        version: &str,
     ) -> Result<http::Request<Vec<u8>>, Error> {
+        let path = endpoint.path_with(params).map_err(Error::Invalid)?;
         let mut url = format!("{}{}", self.creds.base, path);
         let query: Vec<_> = query.iter().filter(|(_, v)| !v.is_empty()).collect();
         if !query.is_empty() {
@@ -96,10 +111,10 @@ impl<T: Transport> GhlClient<T> {
             url.push_str(&ser.finish().replace('+', "%20"));
         }
         let mut builder = http::Request::builder()
-            .method(method)
+            .method(endpoint.method)
             .uri(&url)
             .header("Authorization", format!("Bearer {}", self.creds.token))
-            .header("Version", version)
+            .header("Version", endpoint.version)
             .header("Accept", "application/json");
         let body = match body {
             Some(b) => {
@@ -124,5 +139,104 @@ impl<T: Transport> GhlClient<T> {
             .await
             .map_err(|e| Error::Transport(e.0))?;
         error::parse_response(response)
+    }
+
+    /// Prepare, send and parse in one.
+    pub(crate) async fn call<B: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        endpoint: &endpoints::Endpoint,
+        params: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<R, Error> {
+        let req = self.prepare(endpoint, params, query, body)?;
+        self.send(req).await
+    }
+}
+
+/// `None` for a body-less request.
+pub(crate) const NO_BODY: Option<&()> = None;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// Records each request and answers with a fixed body.
+    struct Recorder {
+        seen: RefCell<Vec<http::Request<Vec<u8>>>>,
+        answer: &'static str,
+    }
+
+    impl Transport for Recorder {
+        async fn call(
+            &self,
+            req: http::Request<Vec<u8>>,
+        ) -> Result<http::Response<Vec<u8>>, crate::TransportError> {
+            self.seen.borrow_mut().push(req);
+            Ok(http::Response::new(self.answer.as_bytes().to_vec()))
+        }
+    }
+
+    fn client(answer: &'static str) -> GhlClient<Recorder> {
+        GhlClient::new(
+            Recorder {
+                seen: RefCell::new(Vec::new()),
+                answer,
+            },
+            Credentials {
+                base: "http://ghl.test/".into(),
+                token: "pit-1".into(),
+                location_id: "loc 1".into(),
+            },
+        )
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        // The recorder never waits, so one poll finishes each future.
+        let mut f = std::pin::pin!(f);
+        let waker = std::task::Waker::noop();
+        match f.as_mut().poll(&mut std::task::Context::from_waker(waker)) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the recorder never waits"),
+        }
+    }
+
+    #[test]
+    fn queries_are_encoded_and_empty_values_left_out() {
+        let c = client(r#"{"contact":null}"#);
+        let found = block_on(
+            c.contacts()
+                .find_duplicate(contacts::DuplicateBy::Email("a+b@x.org")),
+        )
+        .unwrap();
+        assert_eq!(found, None);
+        let req = &c.transport.seen.borrow()[0];
+        assert_eq!(
+            req.uri().to_string(),
+            "http://ghl.test/contacts/search/duplicate?locationId=loc%201&email=a%2Bb%40x.org"
+        );
+        assert_eq!(req.headers()["Version"], "2021-07-28");
+        assert_eq!(req.headers()["Authorization"], "Bearer pit-1");
+        let p = c
+            .prepare(
+                &endpoints::LIST_CONTACTS,
+                &[],
+                &[("limit", "5"), ("query", "")],
+                NO_BODY,
+            )
+            .unwrap();
+        assert_eq!(p.uri().to_string(), "http://ghl.test/contacts/?limit=5");
+    }
+
+    #[test]
+    fn every_request_carries_its_endpoints_version() {
+        let c = client("{}");
+        for ep in endpoints::ALL {
+            let params: Vec<&str> = ep.path.matches('{').map(|_| "x").collect();
+            let req = c.prepare(ep, &params, &[], NO_BODY).unwrap();
+            assert_eq!(req.headers()["Version"], ep.version, "{}", ep.path);
+            assert_eq!(req.method().as_str(), ep.method);
+        }
     }
 }

@@ -36,6 +36,10 @@ id_type!(
     /// A GHL note id.
     NoteId
 );
+id_type!(
+    /// A GHL task id.
+    TaskId
+);
 
 /// A custom field value as GHL returns it: `{ id, value }`, the value of any JSON type (G8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -174,11 +178,179 @@ pub struct NewNote {
     pub body: String,
 }
 
-/// The part of `POST /contacts/search`'s answer the connection test needs.
+/// The body of `PUT /contacts/:id/notes/:id` (UpdateNoteDTO).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateNote {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+}
+
+/// GHL's delete answer; it spells the key `succeded` (G15), and the correct spelling is taken
+/// too.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct SearchCount {
+pub struct Deleted {
     #[serde(default)]
-    pub total: u64,
+    succeded: Option<bool>,
+    #[serde(default)]
+    succeeded: Option<bool>,
+}
+
+impl Deleted {
+    pub fn succeeded(&self) -> bool {
+        self.succeded.or(self.succeeded).unwrap_or(false)
+    }
+}
+
+/// A task as GHL returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    pub id: TaskId,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub due_date: Option<String>,
+    #[serde(default)]
+    pub completed: bool,
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+    #[serde(default)]
+    pub contact_id: Option<ContactId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TaskEnvelope {
+    pub task: Task,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TasksEnvelope {
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+}
+
+/// The body of `POST /contacts/:id/tasks` (CreateTaskParams: title, dueDate and completed are
+/// required).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewTask {
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// ISO 8601, e.g. `2026-12-10T09:00:00Z`.
+    pub due_date: String,
+    pub completed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<String>,
+}
+
+/// The body of `PUT /contacts/:id/tasks/:id` (UpdateTaskBody).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateTask {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<String>,
+}
+
+/// An appointment (`GET /contacts/:id/appointments`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Appointment {
+    pub id: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub start_time: Option<String>,
+    #[serde(default)]
+    pub end_time: Option<String>,
+    #[serde(default)]
+    pub appointment_status: Option<String>,
+    #[serde(default)]
+    pub calendar_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EventsEnvelope {
+    #[serde(default)]
+    pub events: Vec<Appointment>,
+}
+
+/// A custom field's definition in a location.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomFieldDef {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub field_key: Option<String>,
+    #[serde(default)]
+    pub data_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomFieldsEnvelope {
+    #[serde(default)]
+    pub custom_fields: Vec<CustomFieldDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationTag {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LocationTagsEnvelope {
+    #[serde(default)]
+    pub tags: Vec<LocationTag>,
+}
+
+/// The body of `POST /contacts/upsert` (UpsertContactDto). As with create, unset fields are
+/// not sent; `tags` here are added to a matched contact's.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpsertContact {
+    pub location_id: LocationId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub custom_fields: Vec<CustomFieldInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct UpsertResult {
+    #[serde(default)]
+    pub new: bool,
+    pub contact: Contact,
 }
 
 /// The link a coach follows to see a contact in GHL.
