@@ -1,19 +1,51 @@
-//! The contacts API (paths exactly as in `apps/contacts.json`). Handlers are thin: decode the
-//! body or query as GHL's server would, call [`crate::store::Store`] under the lock, shape the
-//! answer with [`crate::view`]. They run behind [`crate::auth::gate`], which puts the caller's
-//! location in a [`Caller`] extension.
+//! The contacts API (paths exactly as in `apps/contacts.json`, plus the location's tags and
+//! custom fields from `apps/locations.json`) and the OAuth token endpoint (`apps/oauth.json`).
+//! Handlers are thin: decode the body or query as GHL's server would, call
+//! [`crate::store::Store`] (or [`crate::oauth::OAuth`]) under the lock, shape the answer with
+//! [`crate::view`]. API handlers run behind [`crate::auth::gate`], which puts the caller in a
+//! [`Caller`] extension.
 
 use axum::{
     Extension, Json, Router,
     body::Bytes,
     extract::{Path, RawQuery, State},
-    http::{HeaderMap, StatusCode, header::HOST},
+    http::{
+        HeaderMap, Method, StatusCode,
+        header::{CONTENT_TYPE, HOST},
+    },
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use serde_json::{Value, json};
 
-use crate::{Sandbox, auth::Caller, error::GhlError, view};
+use crate::{
+    Sandbox,
+    auth::Caller,
+    error::GhlError,
+    oauth::{
+        SCOPE_CONTACTS_READONLY, SCOPE_CONTACTS_WRITE, SCOPE_CUSTOM_FIELDS_READONLY,
+        SCOPE_TAGS_READONLY,
+    },
+    view,
+};
+
+/// The scope an API route requires, as its `security` in the spec names it: the location's
+/// custom fields and tags their own read scopes; in the contacts API, `contacts.readonly` for
+/// reads (search included) and `contacts.write` for writes.
+pub fn required_scope(method: &Method, route: &str) -> &'static str {
+    match route {
+        "/locations/{locationId}/customFields" => SCOPE_CUSTOM_FIELDS_READONLY,
+        "/locations/{locationId}/tags" => SCOPE_TAGS_READONLY,
+        "/contacts/search" => SCOPE_CONTACTS_READONLY,
+        _ if method == Method::GET || method == Method::HEAD => SCOPE_CONTACTS_READONLY,
+        _ => SCOPE_CONTACTS_WRITE,
+    }
+}
+
+/// The OAuth token endpoint (no auth, no rate limit, no `Version`).
+pub fn oauth_routes() -> Router<Sandbox> {
+    Router::new().route("/oauth/token", post(token))
+}
 
 /// Every API route. Both `/contacts/` (the spec's path) and `/contacts` are served.
 pub fn routes() -> Router<Sandbox> {
@@ -22,6 +54,8 @@ pub fn routes() -> Router<Sandbox> {
         .route("/contacts", get(list_contacts).post(create_contact))
         .route("/contacts/search", post(search_contacts))
         .route("/contacts/search/duplicate", get(find_duplicate))
+        .route("/contacts/upsert", post(upsert_contact))
+        .route("/contacts/business/{businessId}", get(business_contacts))
         .route(
             "/contacts/{contactId}",
             get(get_contact).put(update_contact).delete(delete_contact),
@@ -34,7 +68,25 @@ pub fn routes() -> Router<Sandbox> {
             "/contacts/{contactId}/notes",
             get(list_notes).post(create_note),
         )
+        .route(
+            "/contacts/{contactId}/notes/{id}",
+            get(get_note).put(update_note).delete(delete_note),
+        )
+        .route(
+            "/contacts/{contactId}/tasks",
+            get(list_tasks).post(create_task),
+        )
+        .route(
+            "/contacts/{contactId}/tasks/{taskId}",
+            get(get_task).put(update_task).delete(delete_task),
+        )
+        .route(
+            "/contacts/{contactId}/tasks/{taskId}/completed",
+            put(complete_task),
+        )
+        .route("/contacts/{contactId}/appointments", get(appointments))
         .route("/locations/{locationId}/customFields", get(custom_fields))
+        .route("/locations/{locationId}/tags", get(location_tags))
 }
 
 type ApiResult = Result<Response, GhlError>;
@@ -111,7 +163,7 @@ async fn create_contact(
     let contact = sandbox.with(|s| s.store.create_contact(&caller.location_id, &body, now))?;
     ok(
         StatusCode::CREATED,
-        json!({ "contact": view::contact(&contact) }),
+        json!({ "contact": view::created_contact(&contact) }),
     )
 }
 
@@ -275,4 +327,218 @@ async fn custom_fields(
         })
     })?;
     ok(StatusCode::OK, json!({ "customFields": fields }))
+}
+
+async fn upsert_contact(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult {
+    let body = json_body(&body)?;
+    let now = sandbox.now();
+    let upserted = sandbox.with(|s| s.store.upsert_contact(&caller.location_id, &body, now))?;
+    // The spec declares only 200, for a created contact too (`new: true`).
+    ok(
+        StatusCode::OK,
+        json!({
+            "new": upserted.created,
+            "contact": view::contact(&upserted.contact),
+            "traceId": upserted.trace_id,
+        }),
+    )
+}
+
+async fn business_contacts(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path(business_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let pairs = query_pairs(query.as_deref());
+    let page = sandbox.with(|s| {
+        s.store
+            .business_contacts(&caller.location_id, &business_id, &pairs)
+    })?;
+    ok(
+        StatusCode::OK,
+        json!({ "contacts": page.contacts, "count": page.count }),
+    )
+}
+
+async fn get_note(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path((contact_id, id)): Path<(String, String)>,
+) -> ApiResult {
+    let note = sandbox.with(|s| {
+        s.store
+            .note(&caller.location_id, &contact_id, &id)
+            .map(view::note)
+    })?;
+    ok(StatusCode::OK, json!({ "note": note }))
+}
+
+async fn update_note(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path((contact_id, id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let body = json_body(&body)?;
+    let note = sandbox.with(|s| {
+        s.store
+            .update_note(&caller.location_id, &contact_id, &id, &body)
+    })?;
+    ok(StatusCode::OK, json!({ "note": view::note(&note) }))
+}
+
+async fn delete_note(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path((contact_id, id)): Path<(String, String)>,
+) -> ApiResult {
+    sandbox.with(|s| s.store.delete_note(&caller.location_id, &contact_id, &id))?;
+    ok(StatusCode::OK, json!({ "succeded": true }))
+}
+
+async fn list_tasks(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path(contact_id): Path<String>,
+) -> ApiResult {
+    let tasks: Vec<Value> = sandbox.with(|s| {
+        s.store
+            .tasks(&caller.location_id, &contact_id)
+            .map(|tasks| tasks.iter().map(view::task).collect())
+    })?;
+    ok(StatusCode::OK, json!({ "tasks": tasks }))
+}
+
+async fn get_task(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path((contact_id, id)): Path<(String, String)>,
+) -> ApiResult {
+    let task = sandbox.with(|s| {
+        s.store
+            .task(&caller.location_id, &contact_id, &id)
+            .map(view::task)
+    })?;
+    ok(StatusCode::OK, json!({ "task": task }))
+}
+
+async fn create_task(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path(contact_id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let body = json_body(&body)?;
+    let now = sandbox.now();
+    let task = sandbox.with(|s| {
+        s.store
+            .create_task(&caller.location_id, &contact_id, &body, now)
+    })?;
+    ok(StatusCode::CREATED, json!({ "task": view::task(&task) }))
+}
+
+async fn update_task(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path((contact_id, id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let body = json_body(&body)?;
+    let task = sandbox.with(|s| {
+        s.store
+            .update_task(&caller.location_id, &contact_id, &id, &body)
+    })?;
+    ok(StatusCode::OK, json!({ "task": view::task(&task) }))
+}
+
+async fn complete_task(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path((contact_id, id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let body = json_body(&body)?;
+    let task = sandbox.with(|s| {
+        s.store
+            .complete_task(&caller.location_id, &contact_id, &id, &body)
+    })?;
+    ok(StatusCode::OK, json!({ "task": view::task(&task) }))
+}
+
+async fn delete_task(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path((contact_id, id)): Path<(String, String)>,
+) -> ApiResult {
+    sandbox.with(|s| s.store.delete_task(&caller.location_id, &contact_id, &id))?;
+    ok(StatusCode::OK, json!({ "succeded": true }))
+}
+
+async fn appointments(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path(contact_id): Path<String>,
+) -> ApiResult {
+    let events: Vec<Value> = sandbox.with(|s| {
+        s.store
+            .appointments(&caller.location_id, &contact_id)
+            .map(|events| events.iter().map(view::appointment).collect())
+    })?;
+    ok(StatusCode::OK, json!({ "events": events }))
+}
+
+async fn location_tags(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path(location_id): Path<String>,
+) -> ApiResult {
+    require_location(Some(&location_id), &caller)?;
+    let tags: Vec<Value> = sandbox.with(|s| {
+        s.store.location_tags(&caller.location_id).map(|tags| {
+            tags.iter()
+                .map(|t| view::location_tag(t, &caller.location_id))
+                .collect()
+        })
+    })?;
+    ok(StatusCode::OK, json!({ "tags": tags }))
+}
+
+/// The token request's fields: form-encoded as the spec says, or a JSON object of strings.
+fn token_form(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>, GhlError> {
+    let json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
+    if !json {
+        return Ok(form_urlencoded::parse(body).into_owned().collect());
+    }
+    let Value::Object(fields) = json_body(body)? else {
+        return Err(GhlError::malformed_json(
+            "The request body must be a JSON object",
+        ));
+    };
+    Ok(fields
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (k, text)
+        })
+        .collect())
+}
+
+/// `POST /oauth/token`.
+async fn token(State(sandbox): State<Sandbox>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let form = token_form(&headers, &body)?;
+    let now = sandbox.now();
+    let pair = sandbox.with(|s| s.oauth.token(&form, now))?;
+    ok(StatusCode::OK, pair.to_json())
 }

@@ -1,15 +1,19 @@
 //! Command-line options, parsed by hand, and the start-up banner.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::PathBuf};
 
-use crate::{API_VERSION, DEMO_LOCATION_ID, DEMO_TOKEN, OTHER_LOCATION_ID, OTHER_TOKEN, TLS_HOST};
+use crate::{
+    API_VERSION, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_LOCATION_ID, DEMO_TOKEN,
+    OTHER_LOCATION_ID, OTHER_TOKEN, TLS_HOST,
+};
 
 pub const USAGE: &str = "\
-usage: ghl-sandbox [--listen ADDR] [--tls-listen ADDR] [--rate-window-ms N]
+usage: ghl-sandbox [--listen ADDR] [--tls-listen ADDR] [--rate-window-ms N] [--data FILE]
 
   --listen ADDR          plain HTTP address (default 127.0.0.1:8710)
   --tls-listen ADDR      also serve HTTPS here, self-signed for services.leadconnectorhq.com
   --rate-window-ms N     rate-limit window in ms (GHL: 10000; 100 requests per window)
+  --data FILE            load the state from FILE if it exists; save it there after every write
   --help                 this text";
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8710";
@@ -19,6 +23,7 @@ pub struct Options {
     pub listen: SocketAddr,
     pub tls_listen: Option<SocketAddr>,
     pub rate_window_ms: Option<u64>,
+    pub data: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +43,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     let mut listen = None;
     let mut tls_listen = None;
     let mut rate_window_ms = None;
+    let mut data = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -67,6 +73,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     })?;
                 rate_window_ms = Some(ms);
             }
+            "--data" => {
+                let path = value()?;
+                if path.is_empty() {
+                    return Err("--data needs a file name".to_string());
+                }
+                data = Some(PathBuf::from(path));
+            }
             _ => return Err(format!("unknown argument `{arg}`")),
         }
     }
@@ -78,11 +91,17 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         listen,
         tls_listen,
         rate_window_ms,
+        data,
     }))
 }
 
 /// What the binary prints once it listens.
-pub fn banner(http: SocketAddr, https: Option<SocketAddr>, rate_window_ms: u64) -> String {
+pub fn banner(
+    http: SocketAddr,
+    https: Option<SocketAddr>,
+    rate_window_ms: u64,
+    data: Option<&std::path::Path>,
+) -> String {
     let mut lines = vec![
         "ghl-sandbox: GoHighLevel Contacts API v2 stand-in".to_string(),
         format!("  http:   http://{http}"),
@@ -97,8 +116,13 @@ pub fn banner(http: SocketAddr, https: Option<SocketAddr>, rate_window_ms: u64) 
         format!("  headers: Authorization: Bearer <token>, Version: {API_VERSION}"),
         format!("  location {DEMO_LOCATION_ID}  token {DEMO_TOKEN}"),
         format!("  location {OTHER_LOCATION_ID}   token {OTHER_TOKEN}"),
+        format!("  oauth:  POST http://{http}/oauth/token  client_id {DEMO_CLIENT_ID}  client_secret {DEMO_CLIENT_SECRET}"),
         format!("  rate limit: 100 requests per {rate_window_ms} ms per location"),
     ]);
+    lines.push(match data {
+        Some(path) => format!("  data:   {} (saved after every write)", path.display()),
+        None => "  data:   in memory only (--data FILE keeps it)".to_string(),
+    });
     lines.join("\n")
 }
 
@@ -118,6 +142,7 @@ mod tests {
             "--tls-listen=127.0.0.1:9443",
             "--rate-window-ms",
             "500",
+            "--data=state.json",
         ]));
         assert_eq!(
             parsed,
@@ -125,6 +150,7 @@ mod tests {
                 listen: "127.0.0.1:9000".parse().unwrap(),
                 tls_listen: Some("127.0.0.1:9443".parse().unwrap()),
                 rate_window_ms: Some(500),
+                data: Some(PathBuf::from("state.json")),
             }))
         );
         assert!(parse(args(&["--listen"])).is_err());

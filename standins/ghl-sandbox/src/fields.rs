@@ -15,7 +15,11 @@ pub enum Dto {
     Create,
     /// `UpdateContactDto` (`PUT /contacts/{id}`): no `locationId`, `gender` or `companyName` (G3).
     Update,
-    /// The admin API: anything a coach or an automation can change, plus dates and `type`.
+    /// `UpsertContactDto` (`POST /contacts/upsert`): `CreateContactDto` plus
+    /// `createNewIfDuplicateAllowed`.
+    Upsert,
+    /// The admin API: anything a coach or an automation can change, plus dates, `type` and
+    /// `businessId`.
     Admin,
 }
 
@@ -35,6 +39,7 @@ pub enum Text {
     CompanyName,
     Source,
     AssignedTo,
+    BusinessId,
 }
 
 impl Text {
@@ -53,6 +58,7 @@ impl Text {
             Text::CompanyName => &mut c.company_name,
             Text::Source => &mut c.source,
             Text::AssignedTo => &mut c.assigned_to,
+            Text::BusinessId => &mut c.business_id,
         }
     }
 }
@@ -73,6 +79,7 @@ enum Kind {
     DateAdded,
     DateUpdated,
     Type,
+    CreateNew,
 }
 
 /// Properties of both `CreateContactDto` and `UpdateContactDto`.
@@ -106,6 +113,14 @@ const CREATE_ONLY: &[(&str, Kind)] = &[
     ("companyName", Kind::Text(Text::CompanyName)),
 ];
 
+/// `UpsertContactDto` only (besides the `CreateContactDto` ones).
+const UPSERT_ONLY: &[(&str, Kind)] = &[
+    ("locationId", Kind::LocationId),
+    ("gender", Kind::Text(Text::Gender)),
+    ("companyName", Kind::Text(Text::CompanyName)),
+    ("createNewIfDuplicateAllowed", Kind::CreateNew),
+];
+
 /// Admin only (besides `gender` and `companyName`).
 const ADMIN_ONLY: &[(&str, Kind)] = &[
     ("gender", Kind::Text(Text::Gender)),
@@ -113,14 +128,20 @@ const ADMIN_ONLY: &[(&str, Kind)] = &[
     ("dateAdded", Kind::DateAdded),
     ("dateUpdated", Kind::DateUpdated),
     ("type", Kind::Type),
+    ("businessId", Kind::Text(Text::BusinessId)),
 ];
 
-fn kind_of(dto: Dto, property: &str) -> Option<Kind> {
-    let extra = match dto {
+fn extra(dto: Dto) -> &'static [(&'static str, Kind)] {
+    match dto {
         Dto::Create => CREATE_ONLY,
         Dto::Update => &[],
+        Dto::Upsert => UPSERT_ONLY,
         Dto::Admin => ADMIN_ONLY,
-    };
+    }
+}
+
+fn kind_of(dto: Dto, property: &str) -> Option<Kind> {
+    let extra = extra(dto);
     COMMON
         .iter()
         .chain(extra)
@@ -130,11 +151,7 @@ fn kind_of(dto: Dto, property: &str) -> Option<Kind> {
 
 /// The property names a DTO accepts (for documentation and tests).
 pub fn properties(dto: Dto) -> Vec<&'static str> {
-    let extra = match dto {
-        Dto::Create => CREATE_ONLY,
-        Dto::Update => &[],
-        Dto::Admin => ADMIN_ONLY,
-    };
+    let extra = extra(dto);
     COMMON.iter().chain(extra).map(|(name, _)| *name).collect()
 }
 
@@ -155,6 +172,8 @@ pub enum Change {
     DateAdded(Millis),
     DateUpdated(Millis),
     Type(String),
+    /// The upsert's `createNewIfDuplicateAllowed`.
+    CreateNew(bool),
 }
 
 /// A custom field write: `{id | key, field_value}` (G8). Any other key in the item is ignored,
@@ -300,6 +319,11 @@ fn parse_value(
             Value::String(s) if !s.trim().is_empty() => Change::Type(s.clone()),
             _ => return Err("type must be a string".to_string()),
         },
+        Kind::CreateNew => match value {
+            Value::Null => return Ok(None),
+            Value::Bool(b) => Change::CreateNew(*b),
+            _ => return Err(format!("{property} must be a boolean value")),
+        },
     };
     Ok(Some(change))
 }
@@ -374,6 +398,7 @@ pub fn apply(contact: &mut Contact, changes: &[Change], location: &Location) {
             Change::DateAdded(ms) => contact.date_added = *ms,
             Change::DateUpdated(ms) => contact.date_updated = *ms,
             Change::Type(value) => contact.contact_type = value.clone(),
+            Change::CreateNew(_) => {}
         }
     }
 }

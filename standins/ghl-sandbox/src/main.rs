@@ -1,5 +1,5 @@
-//! `ghl-sandbox --listen ADDR [--tls-listen ADDR] [--rate-window-ms N]`: serve one sandbox on
-//! plain HTTP and, optionally, TLS.
+//! `ghl-sandbox --listen ADDR [--tls-listen ADDR] [--rate-window-ms N] [--data FILE]`: serve one
+//! sandbox on plain HTTP and, optionally, TLS; with `--data`, kept in a file across restarts.
 
 use std::{io, process::ExitCode};
 
@@ -37,7 +37,11 @@ async fn run(options: Options) -> io::Result<()> {
     if let Some(ms) = options.rate_window_ms {
         rate.window_ms = ms;
     }
-    let app = router(Sandbox::new(rate));
+    let sandbox = match &options.data {
+        Some(path) => Sandbox::open(path.clone(), rate)?,
+        None => Sandbox::new(rate),
+    };
+    let app = router(sandbox);
     let plain = TcpListener::bind(options.listen).await?;
     let tls = match options.tls_listen {
         Some(addr) => Some((
@@ -52,7 +56,12 @@ async fn run(options: Options) -> io::Result<()> {
     };
     println!(
         "{}",
-        cli::banner(plain.local_addr()?, https_addr, rate.window_ms)
+        cli::banner(
+            plain.local_addr()?,
+            https_addr,
+            rate.window_ms,
+            options.data.as_deref()
+        )
     );
 
     let serve_plain = standin_tls::serve(plain, app.clone(), None);

@@ -1,5 +1,6 @@
-//! The records the sandbox keeps: locations, contacts, notes, custom field definitions. Plain
-//! data (serde, for persistence later); the rules that change them live in [`crate::store`].
+//! The records the sandbox keeps: locations, contacts, notes, tasks, appointments, tags, custom
+//! field definitions. Plain data (serde: `--data` persists it); the rules that change them live
+//! in [`crate::store`] and [`crate::activity`].
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,11 @@ pub struct Location {
     /// In creation order.
     pub contacts: Vec<Contact>,
     pub custom_fields: Vec<CustomFieldDef>,
+    /// The location's tags (`GET /locations/{id}/tags`): every tag ever put on one of its
+    /// contacts, and tags made through the admin API. Removing a tag from every contact does not
+    /// delete it, as in GHL.
+    #[serde(default)]
+    pub tags: Vec<LocationTag>,
     /// What search sees of recently written contacts while it lags behind writes (G20).
     #[serde(default)]
     pub search_index: BTreeMap<String, SearchEntry>,
@@ -32,6 +38,7 @@ impl Location {
             country: "US".to_string(),
             contacts: Vec::new(),
             custom_fields,
+            tags: Vec::new(),
             search_index: BTreeMap::new(),
         }
     }
@@ -102,8 +109,17 @@ pub struct Contact {
     pub contact_type: String,
     pub date_added: Millis,
     pub date_updated: Millis,
+    /// The business (company record) the contact belongs to; set through the admin API.
+    #[serde(default)]
+    pub business_id: Option<String>,
     /// In creation order.
     pub notes: Vec<Note>,
+    /// In creation order.
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+    /// Calendar events booked for the contact (seeded through the admin API).
+    #[serde(default)]
+    pub appointments: Vec<Appointment>,
 }
 
 impl Contact {
@@ -160,6 +176,53 @@ pub struct Note {
     pub color: Option<String>,
     pub pinned: bool,
     pub date_added: Millis,
+}
+
+/// A task on a contact (`TaskSchema`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    pub id: String,
+    pub contact_id: String,
+    pub title: String,
+    pub body: Option<String>,
+    pub assigned_to: Option<String>,
+    pub due_date: Millis,
+    pub completed: bool,
+    pub date_added: Millis,
+}
+
+/// A calendar event of a contact (`GetEventSchema`). `start_time` and `end_time` are kept as
+/// written (the calendars API writes ISO 8601 with an offset).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Appointment {
+    pub id: String,
+    pub location_id: String,
+    pub contact_id: String,
+    pub calendar_id: String,
+    pub title: Option<String>,
+    /// `booked`, `confirmed`, `cancelled`, `showed`, `noshow`, `invalid`.
+    pub appointment_status: String,
+    pub assigned_user_id: Option<String>,
+    pub notes: Option<String>,
+    pub address: Option<String>,
+    pub group_id: Option<String>,
+    pub start_time: String,
+    pub end_time: String,
+    /// `start_time` in ms, for ordering.
+    pub starts_at: Millis,
+    pub users: Vec<String>,
+    pub assigned_resources: Vec<String>,
+    pub date_added: Millis,
+    pub date_updated: Millis,
+}
+
+/// A location tag (locations.json `LocationTagsSchema`, without `locationId`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LocationTag {
+    pub id: String,
+    pub name: String,
 }
 
 /// A location's custom field definition (locations.json `CustomFieldSchema`).

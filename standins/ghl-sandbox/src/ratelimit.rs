@@ -1,6 +1,8 @@
 //! GHL's rate limits (G17): per location, a burst limit (100 requests per 10 s) and a daily limit
 //! (200,000), reported on every response in `X-RateLimit-*` headers. Fixed windows starting at a
-//! location's first request. A refused request (429) is not counted. Pure: `now` is passed in.
+//! location's first request. A refused request (429) is not counted, and neither is a 5xx (the
+//! gate gives it back with [`RateLimiter::refund`]; a fault never reaches the limiter). Pure:
+//! `now` is passed in.
 
 use std::collections::HashMap;
 
@@ -111,6 +113,24 @@ impl RateLimiter {
 
     /// Count one request of `location` at `now`, unless it is over a limit.
     pub fn admit(&mut self, location: &str, now: Millis) -> Admission {
+        self.decide(location, now, true)
+    }
+
+    /// The counters as they stand at `now`, counting nothing (for answers that are not served).
+    pub fn peek(&mut self, location: &str, now: Millis) -> Admission {
+        self.decide(location, now, false)
+    }
+
+    /// Give back a request counted by [`Self::admit`] that was not served after all (a 5xx).
+    pub fn refund(&mut self, location: &str, now: Millis) -> Admission {
+        if let Some(c) = self.locations.get_mut(location) {
+            c.in_window = c.in_window.saturating_sub(1);
+            c.in_day = c.in_day.saturating_sub(1);
+        }
+        self.peek(location, now)
+    }
+
+    fn decide(&mut self, location: &str, now: Millis, count: bool) -> Admission {
         let config = self.config;
         let c = self
             .locations
@@ -131,7 +151,7 @@ impl RateLimiter {
             c.in_day = 0;
         }
         let allowed = c.in_window < config.max && c.in_day < config.daily_max;
-        if allowed {
+        if allowed && count {
             c.in_window += 1;
             c.in_day += 1;
         }
@@ -169,5 +189,7 @@ mod tests {
         let reopened = limiter.admit("L", 1100);
         assert!(reopened.allowed);
         assert_eq!((reopened.remaining, reopened.daily_remaining), (2, 6));
+        assert_eq!(limiter.peek("L", 1101).remaining, 2);
+        assert_eq!(limiter.refund("L", 1102).remaining, 3);
     }
 }

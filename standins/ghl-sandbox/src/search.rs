@@ -805,3 +805,112 @@ pub fn list(query: &ListQuery, contacts: &[&Contact]) -> ListPage {
         prev_page: (current_page > 1).then(|| current_page - 1),
     }
 }
+
+/// The default `limit` of `GET /contacts/business/{businessId}` (the spec's default).
+pub const BUSINESS_DEFAULT_LIMIT: usize = 25;
+
+/// A checked `GET /contacts/business/{businessId}` query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BusinessQuery {
+    pub location_id: String,
+    pub limit: usize,
+    pub skip: usize,
+    pub query: Option<String>,
+}
+
+const BUSINESS_PARAMETERS: &[&str] = &["locationId", "limit", "skip", "query"];
+
+/// A whole number in a query string, at least `min`.
+fn count_parameter(
+    name: &str,
+    text: Option<&str>,
+    default: usize,
+    min: usize,
+    errors: &mut Vec<String>,
+) -> usize {
+    let Some(text) = text else {
+        return default;
+    };
+    match text.trim().parse::<f64>() {
+        Ok(n) if n.fract() != 0.0 || !n.is_finite() => {
+            errors.push(format!("{name} must be an integer number"));
+            default
+        }
+        Ok(n) if n < min as f64 => {
+            errors.push(format!("{name} must not be less than {min}"));
+            default
+        }
+        Ok(n) => n as usize,
+        Err(_) => {
+            errors.push(format!(
+                "{name} must be a number conforming to the specified constraints"
+            ));
+            default
+        }
+    }
+}
+
+/// Check the business listing's query: `locationId` (403 when absent, G7), `limit` (default
+/// 25), `skip` (default 0), `query`; nothing else.
+pub fn parse_business(pairs: &[(String, String)]) -> Result<BusinessQuery, GhlError> {
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let Some(location_id) = get("locationId").filter(|s| !s.is_empty()) else {
+        return Err(GhlError::no_location_access());
+    };
+    let mut errors: Vec<String> = pairs
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| !BUSINESS_PARAMETERS.contains(&k.as_str()))
+        .map(|k| format!("property {k} should not exist"))
+        .collect();
+    let limit = count_parameter(
+        "limit",
+        get("limit"),
+        BUSINESS_DEFAULT_LIMIT,
+        1,
+        &mut errors,
+    );
+    let skip = count_parameter("skip", get("skip"), 0, 0, &mut errors);
+    if !errors.is_empty() {
+        return Err(GhlError::unprocessable(errors));
+    }
+    Ok(BusinessQuery {
+        location_id: location_id.to_string(),
+        limit,
+        skip,
+        query: get("query")
+            .map(|q| q.trim().to_lowercase())
+            .filter(|q| !q.is_empty()),
+    })
+}
+
+/// A page of a business's contacts: `contacts` and `count` (every match, not just this page).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BusinessPage {
+    pub contacts: Vec<Value>,
+    pub count: usize,
+}
+
+/// A business's contacts, newest first, `skip` then `limit`.
+pub fn business(query: &BusinessQuery, contacts: &[&Contact]) -> BusinessPage {
+    let mut hits: Vec<&Contact> = contacts
+        .iter()
+        .copied()
+        .filter(|c| query.query.as_deref().is_none_or(|q| matches_query(q, c)))
+        .collect();
+    hits.sort_by(|a, b| (b.date_added, &b.id).cmp(&(a.date_added, &a.id)));
+    BusinessPage {
+        count: hits.len(),
+        contacts: hits
+            .iter()
+            .skip(query.skip)
+            .take(query.limit)
+            .map(|c| view::business_item(c))
+            .collect(),
+    }
+}

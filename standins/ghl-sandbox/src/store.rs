@@ -11,8 +11,8 @@ use crate::{
     DEMO_LOCATION_ID, OTHER_LOCATION_ID,
     error::GhlError,
     fields::{self, Dto},
-    model::{Contact, CustomFieldDef, Location, Note, SearchEntry},
-    search::{self, ListPage, SearchPage, SearchQuirks},
+    model::{Contact, CustomFieldDef, Location, LocationTag, Note, SearchEntry},
+    search::{self, BusinessPage, ListPage, SearchPage, SearchQuirks},
     time::Millis,
 };
 
@@ -22,13 +22,52 @@ pub const DEMO_FIELD_MEMBERSHIP_PLAN: &str = "cfMembershipPlan0001";
 pub const DEMO_FIELD_LAST_CHECK_IN: &str = "cfLastCheckIn0000001";
 /// The other location's "Membership plan": same key, another id (G9).
 pub const OTHER_FIELD_MEMBERSHIP_PLAN: &str = "cfOtherPlan000000002";
+/// The calendar an appointment seeded without `calendarId` is booked in.
+pub const DEMO_CALENDAR_ID: &str = "sandboxCalendar00001";
 
-/// Behaviour switches: GHL location settings and reproducible quirks or faults.
+/// Which field the duplicate check (and the upsert's match) tries first: the location setting
+/// "Allow Duplicate Contact" names a primary and a secondary field.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchField {
+    #[default]
+    Email,
+    Phone,
+}
+
+impl MatchField {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "email" => Some(Self::Email),
+            "phone" => Some(Self::Phone),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Phone => "phone",
+        }
+    }
+
+    /// This field, then the other one.
+    pub fn order(self) -> [MatchField; 2] {
+        match self {
+            Self::Email => [Self::Email, Self::Phone],
+            Self::Phone => [Self::Phone, Self::Email],
+        }
+    }
+}
+
+/// Behaviour switches: GHL location settings and reproducible quirks.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// The location setting "Allow Duplicate Contact" (off by default, as in GHL).
     pub allow_duplicates: bool,
+    /// The same setting's primary field (email by default); the other one is the secondary.
+    pub duplicate_primary_field: MatchField,
     /// G20: search sees a write only this long after it.
     pub search_lag_ms: u64,
     /// G5: a search filter `phone eq` finds nothing.
@@ -41,6 +80,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             allow_duplicates: false,
+            duplicate_primary_field: MatchField::Email,
             search_lag_ms: 0,
             phone_filter_misses: true,
             store_rejected_creates: false,
@@ -71,6 +111,19 @@ impl IdGen {
         z ^ (z >> 31)
     }
 
+    /// A trace id shaped like a UUID v4 (the upsert's `traceId`).
+    pub fn next_trace_id(&mut self) -> String {
+        let (a, b) = (self.next_u64(), self.next_u64());
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0x0fff,
+            (b >> 48) & 0x3fff | 0x8000,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
     pub fn next_id(&mut self) -> String {
         (0..20)
             .map(|_| {
@@ -81,13 +134,13 @@ impl IdGen {
     }
 }
 
-/// Every location's contacts, notes and custom fields.
+/// Every location's contacts (with their notes, tasks and appointments), tags and custom fields.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Store {
-    locations: Vec<Location>,
-    ids: IdGen,
-    settings: Settings,
+    pub(crate) locations: Vec<Location>,
+    pub(crate) ids: IdGen,
+    pub(crate) settings: Settings,
 }
 
 impl Default for Store {
@@ -139,7 +192,7 @@ fn demo_locations() -> Vec<Location> {
     ]
 }
 
-fn object(body: &Value) -> Result<&Map<String, Value>, GhlError> {
+pub(crate) fn object(body: &Value) -> Result<&Map<String, Value>, GhlError> {
     body.as_object()
         .ok_or_else(|| GhlError::malformed_json("The request body must be a JSON object"))
 }
@@ -154,21 +207,55 @@ fn check_duplicates(
     if settings.allow_duplicates {
         return Ok(());
     }
-    let others = || loc.contacts.iter().filter(|c| c.id != candidate.id);
-    let refuse = |other: &Contact, field: &str| {
-        GhlError::duplicate(&other.full_name().unwrap_or_default(), &other.id, field)
-    };
-    if let Some(email) = candidate.email_lower()
-        && let Some(other) = others().find(|c| c.email_lower().as_ref() == Some(&email))
-    {
-        return Err(refuse(other, "email"));
-    }
-    if let Some(phone) = &candidate.phone
-        && let Some(other) = others().find(|c| c.phone.as_ref() == Some(phone))
-    {
-        return Err(refuse(other, "phone"));
+    for field in settings.duplicate_primary_field.order() {
+        if let Some(other) = duplicate_of(loc, candidate, field, &candidate.id) {
+            let name = other.full_name().unwrap_or_default();
+            return Err(GhlError::duplicate(&name, &other.id, field.name()));
+        }
     }
     Ok(())
+}
+
+/// Another contact of the location (not `except`) with the candidate's email (compared
+/// lower-cased) or phone.
+fn duplicate_of<'a>(
+    loc: &'a Location,
+    candidate: &Contact,
+    field: MatchField,
+    except: &str,
+) -> Option<&'a Contact> {
+    let mut others = loc.contacts.iter().filter(|c| c.id != except);
+    match field {
+        MatchField::Email => {
+            let email = candidate.email_lower()?;
+            others.find(|c| c.email_lower().as_ref() == Some(&email))
+        }
+        MatchField::Phone => {
+            let phone = candidate.phone.as_ref()?;
+            others.find(|c| c.phone.as_ref() == Some(phone))
+        }
+    }
+}
+
+/// Add the tags the location does not know yet to its tag list.
+fn register_tags(loc: &mut Location, tags: &[String], ids: &mut IdGen) {
+    for tag in tags {
+        if !loc.tags.iter().any(|t| &t.name == tag) {
+            loc.tags.push(LocationTag {
+                id: ids.next_id(),
+                name: tag.clone(),
+            });
+        }
+    }
+}
+
+/// What `POST /contacts/upsert` did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Upserted {
+    pub contact: Contact,
+    /// `true` when a contact was created, `false` when an existing one was updated.
+    pub created: bool,
+    pub trace_id: String,
 }
 
 /// Record a write for search lag (G20): search keeps seeing `before` (the version it had
@@ -307,11 +394,11 @@ impl Store {
         self.locations.iter().find(|l| l.id == id)
     }
 
-    fn loc(&self, id: &str) -> Result<&Location, GhlError> {
+    pub(crate) fn loc(&self, id: &str) -> Result<&Location, GhlError> {
         self.location(id).ok_or_else(GhlError::no_location_access)
     }
 
-    fn loc_mut(&mut self, id: &str) -> Result<&mut Location, GhlError> {
+    pub(crate) fn loc_mut(&mut self, id: &str) -> Result<&mut Location, GhlError> {
         self.locations
             .iter_mut()
             .find(|l| l.id == id)
@@ -334,10 +421,15 @@ impl Store {
     ) -> Result<Contact, GhlError> {
         let id = self.ids.next_id();
         let settings = self.settings.clone();
-        let loc = self.loc_mut(location)?;
+        let Self { locations, ids, .. } = self;
+        let loc = locations
+            .iter_mut()
+            .find(|l| l.id == location)
+            .ok_or_else(GhlError::no_location_access)?;
         let mut contact = Contact::new(id, location, now);
         fields::apply(&mut contact, changes, loc);
         check_duplicates(loc, &contact, &settings)?;
+        register_tags(loc, &contact.tags, ids);
         loc.contacts.push(contact.clone());
         mark_written(loc, &contact.id, None, now, settings.search_lag_ms);
         Ok(contact)
@@ -387,7 +479,11 @@ impl Store {
         change: impl FnOnce(&mut Contact, &Location) -> bool,
     ) -> Result<Contact, GhlError> {
         let settings = self.settings.clone();
-        let loc = self.loc_mut(location)?;
+        let Self { locations, ids, .. } = self;
+        let loc = locations
+            .iter_mut()
+            .find(|l| l.id == location)
+            .ok_or_else(GhlError::no_location_access)?;
         let index = loc
             .contacts
             .iter()
@@ -399,6 +495,7 @@ impl Store {
             return Ok(before);
         }
         check_duplicates(loc, &after, &settings)?;
+        register_tags(loc, &after.tags, ids);
         loc.contacts[index] = after.clone();
         mark_written(loc, id, Some(before), now, settings.search_lag_ms);
         Ok(after)
@@ -422,6 +519,81 @@ impl Store {
             fields::apply(contact, &parsed.changes, loc);
             contact.date_updated = now;
             true
+        })
+    }
+
+    /// `POST /contacts/upsert` with an `UpsertContactDto` body. The contact to update is found
+    /// by the location's duplicate setting: its primary field (email by default) first, then the
+    /// secondary. When the two fields match two different contacts, the first one is updated and
+    /// the second field is left out of the update, so no duplicate results. With
+    /// `createNewIfDuplicateAllowed` and a location that allows duplicates, a new contact is
+    /// created without looking.
+    pub fn upsert_contact(
+        &mut self,
+        location: &str,
+        body: &Value,
+        now: Millis,
+    ) -> Result<Upserted, GhlError> {
+        let body = object(body)?;
+        let parsed = fields::parse(body, Dto::Upsert);
+        let mut errors = parsed.messages();
+        if !body.contains_key("locationId") {
+            errors.push("locationId should not be empty".into());
+            errors.push("locationId must be a string".into());
+        }
+        if !errors.is_empty() {
+            return Err(GhlError::unprocessable(errors));
+        }
+        if parsed.location_id() != Some(location) {
+            return Err(GhlError::no_location_access());
+        }
+        let create_new = parsed.changes.contains(&fields::Change::CreateNew(true));
+        let settings = self.settings.clone();
+        let loc = self.loc(location)?;
+        let mut probe = Contact::new(String::new(), location, now);
+        fields::apply(&mut probe, &parsed.changes, loc);
+        let [first, second] = settings.duplicate_primary_field.order();
+        let matched = if create_new && settings.allow_duplicates {
+            None
+        } else {
+            [first, second]
+                .into_iter()
+                .find_map(|field| Some((duplicate_of(loc, &probe, field, "")?, field)))
+        };
+        let Some((existing, field)) = matched else {
+            let contact = self.insert(location, &parsed.changes, now)?;
+            let trace_id = self.ids.next_trace_id();
+            return Ok(Upserted {
+                contact,
+                created: true,
+                trace_id,
+            });
+        };
+        let id = existing.id.clone();
+        let other = if field == first { second } else { first };
+        let conflicts = duplicate_of(loc, &probe, other, &id).is_some();
+        let changes: Vec<fields::Change> = parsed
+            .changes
+            .into_iter()
+            .filter(|c| {
+                !conflicts
+                    || !matches!(
+                        (other, c),
+                        (MatchField::Email, fields::Change::Email(_))
+                            | (MatchField::Phone, fields::Change::Phone(_))
+                    )
+            })
+            .collect();
+        let contact = self.modify(location, &id, now, |contact, loc| {
+            fields::apply(contact, &changes, loc);
+            contact.date_updated = now;
+            true
+        })?;
+        let trace_id = self.ids.next_trace_id();
+        Ok(Upserted {
+            contact,
+            created: false,
+            trace_id,
         })
     }
 
@@ -596,6 +768,63 @@ impl Store {
         Ok(search::list(&query, &contacts))
     }
 
+    /// `GET /contacts/business/{businessId}` with its query pairs, decoded.
+    pub fn business_contacts(
+        &self,
+        location: &str,
+        business_id: &str,
+        query: &[(String, String)],
+    ) -> Result<BusinessPage, GhlError> {
+        let query = search::parse_business(query)?;
+        if query.location_id != location {
+            return Err(GhlError::no_location_access());
+        }
+        let contacts: Vec<&Contact> = self
+            .loc(location)?
+            .contacts
+            .iter()
+            .filter(|c| c.business_id.as_deref() == Some(business_id))
+            .collect();
+        Ok(search::business(&query, &contacts))
+    }
+
+    /// `GET /locations/{locationId}/tags`: by name.
+    pub fn location_tags(&self, location: &str) -> Result<Vec<LocationTag>, GhlError> {
+        let mut tags = self.loc(location)?.tags.clone();
+        tags.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        Ok(tags)
+    }
+
+    /// Make a location tag (admin), normalised as a contact's tags are. Answers the tag and
+    /// whether it is new; an existing tag of that name is answered as it is.
+    pub fn add_location_tag(
+        &mut self,
+        location: &str,
+        name: &str,
+    ) -> Result<(LocationTag, bool), GhlError> {
+        let mut normalised = Vec::new();
+        fields::push_tag(&mut normalised, name);
+        let Some(name) = normalised.pop() else {
+            return Err(GhlError::unprocessable_one("name should not be empty"));
+        };
+        let Self { locations, ids, .. } = self;
+        let loc = locations
+            .iter_mut()
+            .find(|l| l.id == location)
+            .ok_or_else(|| GhlError::bad_request(format!("Unknown location {location}")))?;
+        if let Some(tag) = loc.tags.iter().find(|t| t.name == name) {
+            return Ok((tag.clone(), false));
+        }
+        register_tags(loc, std::slice::from_ref(&name), ids);
+        let tag = loc
+            .tags
+            .iter()
+            .find(|t| t.name == name)
+            .cloned()
+            .ok_or_else(|| GhlError::bad_request("Tag could not be created"))?;
+        Ok((tag, true))
+    }
+
     /// `GET /locations/{locationId}/customFields`.
     pub fn custom_fields(&self, location: &str) -> Result<&[CustomFieldDef], GhlError> {
         Ok(&self.loc(location)?.custom_fields)
@@ -603,7 +832,7 @@ impl Store {
 
     // ---- admin: what a coach or a GHL automation does, outside the API's rules ----
 
-    fn location_of(&self, contact_id: &str) -> Result<String, GhlError> {
+    pub(crate) fn location_of(&self, contact_id: &str) -> Result<String, GhlError> {
         self.locations
             .iter()
             .find(|l| l.contact(contact_id).is_some())

@@ -68,6 +68,33 @@ pub fn parse_iso(text: &str) -> Option<Millis> {
     Some(day_start + ((h * 60 + min) * 60 + s) * 1000 + milli)
 }
 
+/// An ISO 8601 date-time with a `Z` or a `±HH:MM` / `±HHMM` offset (`2020-10-25T11:00:00Z`,
+/// `2021-06-23T03:30:00+05:30`), or without one (UTC), or a plain date, as class-validator's
+/// `IsDateString` accepts them.
+pub fn parse_datetime(text: &str) -> Option<Millis> {
+    let text = text.trim();
+    if let Some(sign_at) = text
+        .get(10..)
+        .and_then(|time| time.rfind(['+', '-']))
+        .map(|i| i + 10)
+    {
+        let (local, offset) = text.split_at(sign_at);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let digits: String = offset[1..].chars().filter(|c| *c != ':').collect();
+        if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            let h: i64 = digits[..2].parse().ok()?;
+            let m: i64 = digits[2..].parse().ok()?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let offset_ms = sign * (h * 60 + m) * 60_000;
+            return parse_iso(local).map(|ms| ms - offset_ms);
+        }
+        return None;
+    }
+    parse_iso(text)
+}
+
 /// A birth date in any format GHL's DTO accepts: `YYYY/MM/DD`, `MM/DD/YYYY`, with `/`, `-`,
 /// `.` or `_` as separator; a full ISO timestamp is accepted too. Midnight UTC of that day.
 pub fn parse_birth_date(text: &str) -> Option<Millis> {
@@ -158,6 +185,18 @@ mod tests {
         for ms in [0, 951_782_400_000, 4_102_444_799_999, -2_208_988_800_000] {
             assert_eq!(parse_iso(&iso(ms)), Some(ms));
         }
+    }
+
+    #[test]
+    fn date_times_with_offsets() {
+        let utc = parse_iso("2021-06-22T22:00:00Z");
+        assert_eq!(parse_datetime("2021-06-23T03:30:00+05:30"), utc);
+        assert_eq!(parse_datetime("2021-06-22T17:00:00-0500"), utc);
+        assert_eq!(parse_datetime("2021-06-22T22:00:00Z"), utc);
+        assert_eq!(parse_datetime("2021-06-22 22:00:00"), utc);
+        assert_eq!(parse_datetime("2021-06-22"), parse_iso("2021-06-22"));
+        assert_eq!(parse_datetime("2021-06-22T22:00:00+5"), None);
+        assert_eq!(parse_datetime("soon"), None);
     }
 
     #[test]

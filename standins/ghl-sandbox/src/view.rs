@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::{
-    model::{Contact, CustomFieldDef, Note},
+    model::{Appointment, Contact, CustomFieldDef, LocationTag, Note, Task},
     time::iso,
 };
 
@@ -29,7 +29,16 @@ fn lower(s: &Option<String>) -> Option<String> {
     s.as_ref().map(|s| s.to_lowercase())
 }
 
-/// `GET /contacts/{id}`, create, update and duplicate answers.
+/// A create's answer: the spec's CreateContactSchema has no `name`.
+pub fn created_contact(c: &Contact) -> Value {
+    let mut v = contact(c);
+    if let Value::Object(m) = &mut v {
+        m.remove("name");
+    }
+    v
+}
+
+/// `GET /contacts/{id}`, update and duplicate answers.
 pub fn contact(c: &Contact) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(c.id));
@@ -67,6 +76,25 @@ pub fn contact(c: &Contact) -> Value {
     m.insert("customFields".into(), custom_fields(c));
     m.insert("dateAdded".into(), json!(iso(c.date_added)));
     m.insert("dateUpdated".into(), json!(iso(c.date_updated)));
+    put(&mut m, "businessId", c.business_id.clone());
+    Value::Object(m)
+}
+
+/// A `GET /contacts/business/{businessId}` item: exactly `ContactsSearchSchema`'s fields.
+pub fn business_item(c: &Contact) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(c.id));
+    m.insert("locationId".into(), json!(c.location_id));
+    put(&mut m, "email", c.email.clone());
+    put(&mut m, "timezone", c.timezone.clone());
+    put(&mut m, "country", c.country.clone());
+    put(&mut m, "source", c.source.clone());
+    m.insert("dateAdded".into(), json!(iso(c.date_added)));
+    m.insert("customFields".into(), custom_fields(c));
+    m.insert("tags".into(), json!(c.tags));
+    put(&mut m, "businessId", c.business_id.clone());
+    m.insert("attributions".into(), json!([]));
+    m.insert("followers".into(), json!([]));
     Value::Object(m)
 }
 
@@ -96,6 +124,7 @@ pub fn search_item(c: &Contact, search_after: Value) -> Value {
     m.insert("type".into(), json!(c.contact_type));
     m.insert("tags".into(), json!(c.tags));
     m.insert("customFields".into(), custom_fields(c));
+    put(&mut m, "businessId", c.business_id.clone());
     m.insert("additionalEmails".into(), json!([]));
     m.insert("additionalPhones".into(), json!([]));
     m.insert("followers".into(), json!([]));
@@ -110,11 +139,6 @@ pub fn list_item(c: &Contact) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(c.id));
     m.insert("locationId".into(), json!(c.location_id));
-    put(
-        &mut m,
-        "contactName",
-        c.full_name().map(|n| n.to_lowercase()),
-    );
     put(&mut m, "firstName", c.first_name.clone());
     put(&mut m, "lastName", c.last_name.clone());
     put(&mut m, "companyName", c.company_name.clone());
@@ -165,4 +189,45 @@ pub fn custom_field_def(f: &CustomFieldDef, location_id: &str) -> Value {
         "locationId": location_id,
         "model": "contact",
     })
+}
+
+/// `TaskSchema`.
+pub fn task(t: &Task) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(t.id));
+    m.insert("title".into(), json!(t.title));
+    put(&mut m, "body", t.body.clone());
+    put(&mut m, "assignedTo", t.assigned_to.clone());
+    m.insert("dueDate".into(), json!(iso(t.due_date)));
+    m.insert("completed".into(), json!(t.completed));
+    m.insert("contactId".into(), json!(t.contact_id));
+    Value::Object(m)
+}
+
+/// `GetEventSchema`.
+pub fn appointment(a: &Appointment) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(a.id));
+    m.insert("calendarId".into(), json!(a.calendar_id));
+    m.insert("status".into(), json!(a.appointment_status));
+    put(&mut m, "title", a.title.clone());
+    put(&mut m, "assignedUserId", a.assigned_user_id.clone());
+    put(&mut m, "notes", a.notes.clone());
+    m.insert("startTime".into(), json!(a.start_time));
+    m.insert("endTime".into(), json!(a.end_time));
+    put(&mut m, "address", a.address.clone());
+    m.insert("locationId".into(), json!(a.location_id));
+    m.insert("contactId".into(), json!(a.contact_id));
+    put(&mut m, "groupId", a.group_id.clone());
+    m.insert("appointmentStatus".into(), json!(a.appointment_status));
+    m.insert("users".into(), json!(a.users));
+    m.insert("dateAdded".into(), json!(iso(a.date_added)));
+    m.insert("dateUpdated".into(), json!(iso(a.date_updated)));
+    m.insert("assignedResources".into(), json!(a.assigned_resources));
+    Value::Object(m)
+}
+
+/// locations.json `LocationTagsSchema`.
+pub fn location_tag(t: &LocationTag, location_id: &str) -> Value {
+    json!({ "name": t.name, "locationId": location_id, "id": t.id })
 }

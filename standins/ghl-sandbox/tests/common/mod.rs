@@ -61,6 +61,20 @@ impl Server {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Reply {
+        match self.try_raw(method, path, headers, body).await {
+            Ok(reply) => reply,
+            Err(e) => panic!("{method} {path}: no HTTP response: {e}"),
+        }
+    }
+
+    /// Any request; `Err` with the transport error when no complete HTTP response came back.
+    pub async fn try_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Result<Reply, String> {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("http://{}{}", self.addr, path));
@@ -72,14 +86,14 @@ impl Server {
             .client
             .request(request.body(body).expect("request"))
             .await
-            .expect("response");
+            .map_err(|e| format!("{e:?}"))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response
             .into_body()
             .collect()
             .await
-            .expect("body")
+            .map_err(|e| format!("body: {e:?}"))?
             .to_bytes();
         let body = if bytes.is_empty() {
             Value::Null
@@ -87,11 +101,25 @@ impl Server {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Reply {
+        Ok(Reply {
             status,
             headers,
             body,
-        }
+        })
+    }
+
+    /// `POST /oauth/token` with a form-encoded body.
+    pub async fn token(&self, fields: &[(&str, &str)]) -> Reply {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.raw(
+            "POST",
+            "/oauth/token",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some(&body),
+        )
+        .await
     }
 
     /// An API call with `token` and `Version: 2021-07-28`.
