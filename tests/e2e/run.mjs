@@ -223,8 +223,31 @@ await test("a client without a room shows why it was not pushed, and nothing is 
   assert.equal((await ghlContacts()).length, before);
 });
 
+await test("two pushes of one client at once make one contact; the second is told to wait", async () => {
+  const other = clients.find((c) => c.id !== target.id && tabOf(c) === "active" && c.list_page === 1 && c.email && c.rooms_page != null);
+  await showRow(other);
+  const token = await page.evaluate(() => localStorage.getItem("access_token"));
+  const before = (await ghlContacts()).length;
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${EXT_ID}/options.html`);
+  const replies = await options.evaluate(
+    ([id, token]) => {
+      const msg = { tag: "fitr-ghl/1", request: { type: "push_client", client_id: id, fitr_origin: "https://app.fitr.training", fitr_token: token } };
+      return Promise.all([chrome.runtime.sendMessage(msg), chrome.runtime.sendMessage(msg)]);
+    },
+    [other.id, token],
+  );
+  await options.close();
+  const types = replies.map((r) => r.response.type).sort();
+  assert.deepEqual(types, ["error", "pushed"], JSON.stringify(replies));
+  assert.match(replies.find((r) => r.response.type === "error").response.message, /already being pushed/);
+  const after = await ghlContacts();
+  assert.equal(after.length, before + 1);
+  assert.equal(after.filter((c) => c.email === other.email.trim().toLowerCase()).length, 1);
+});
+
 await test("an expired FITR session is reported with what to do, and nothing changes", async () => {
-  const other = clients.find((c) => c.id !== target.id && tabOf(c) === "active" && c.list_page === 1 && c.email);
+  const other = clients.find((c) => c.id !== target.id && tabOf(c) === "active" && c.list_page === 1 && c.email && c.rooms_page != null);
   // The page itself signs in again when it loads; expire after it has, so the push meets 401.
   const button = await showRow(other);
   await admin(FITR_ADMIN, "POST", "/_admin/expire_tokens");

@@ -24,7 +24,10 @@ pub fn run(root: &Path, args: &[String]) -> Result {
     let tools = tools::ensure_build_tools(root)?;
     build::all(root, &tools)?;
     let ports = Ports::DEMO;
-    let _standins = standins::start(root, ports, false)?;
+    // The sandbox's contacts survive a restart of `cargo xtask run`; delete the file to start
+    // afresh.
+    let data = root.join("dist/ghl-sandbox.json");
+    let _standins = standins::start(root, ports, false, Some(&data))?;
     let app = TcpListener::bind(("127.0.0.1", APP_PORT))
         .map_err(|e| format!("port {APP_PORT} for the app: {e}"))?;
     serve::spawn(app, root.join("dist/app"));
@@ -66,6 +69,7 @@ FITR ⇄ GHL is running.
   In the options page enter them, keep \"Live\" (the browser below maps it to the sandbox), Save.
   Then open FITR's Clients tab and press \"Push to GHL\" on a client.
   See what the sandbox holds: http://localhost:{ghl_http}/_admin/state
+  (kept in {data} across restarts; delete it to start afresh)
 
   Browser command:
     {cmd}
@@ -75,6 +79,7 @@ Press Ctrl-C to stop.",
         ghl_http = ports.ghl_http,
         ext = ext.display(),
         id = build::EXTENSION_ID,
+        data = data.display(),
         cmd = shell_line(&chromium),
     );
 

@@ -55,8 +55,14 @@ pub struct StandIns {
     _guards: Vec<Guard>,
 }
 
-/// Build and start both stand-ins; return once every port accepts connections.
-pub fn start(root: &Path, ports: Ports, quiet: bool) -> Result<StandIns> {
+/// Build and start both stand-ins; return once every port accepts connections. With
+/// `sandbox_data`, the sandbox keeps its state in that file across restarts.
+pub fn start(
+    root: &Path,
+    ports: Ports,
+    quiet: bool,
+    sandbox_data: Option<&Path>,
+) -> Result<StandIns> {
     step("building ghl-sandbox and fitr-replica");
     proc::run(
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -87,6 +93,9 @@ pub fn start(root: &Path, ports: Ports, quiet: bool) -> Result<StandIns> {
             .arg(format!("127.0.0.1:{http}"))
             .arg("--tls-listen")
             .arg(format!("127.0.0.1:{tls}"));
+        if let (Some(file), "ghl-sandbox") = (sandbox_data, name) {
+            cmd.arg("--data").arg(file);
+        }
         if quiet {
             cmd.stdout(Stdio::null());
         }

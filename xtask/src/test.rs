@@ -28,7 +28,7 @@ pub fn test(root: &Path, args: &[String]) -> Result {
 
     build::all(root, &tools)?;
     let ports = Ports::free()?;
-    let _standins = standins::start(root, ports, true)?;
+    let _standins = standins::start(root, ports, true, None)?;
     let app = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let app_port = app.local_addr().map_err(|e| e.to_string())?.port();
     serve::spawn(app, root.join("dist/app"));

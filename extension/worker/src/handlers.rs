@@ -10,7 +10,32 @@ use shared::{
     transport::FetchTransport,
 };
 
+use std::{cell::RefCell, collections::HashSet};
+
 use crate::chrome;
+
+thread_local! {
+    /// Clients being pushed right now: a second push of the same client (another tab, a
+    /// double click) waits for none and is refused, so two creates never race.
+    static IN_FLIGHT: RefCell<HashSet<u64>> = RefCell::new(HashSet::new());
+}
+
+/// Holds a client's place in [`IN_FLIGHT`] until dropped.
+struct Claim(u64);
+
+impl Claim {
+    fn take(id: u64) -> Option<Self> {
+        IN_FLIGHT
+            .with(|s| s.borrow_mut().insert(id))
+            .then_some(Claim(id))
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        IN_FLIGHT.with(|s| s.borrow_mut().remove(&self.0));
+    }
+}
 
 /// The FITR origins the worker reads from (the manifest's content-script match).
 const FITR_ORIGINS: &[&str] = &["https://app.fitr.training"];
@@ -21,7 +46,12 @@ pub async fn handle(request: Request) -> Response {
             client_id,
             fitr_origin,
             fitr_token,
-        } => push_client(client_id, &fitr_origin, &fitr_token).await,
+        } => match Claim::take(client_id) {
+            Some(_claim) => push_client(client_id, &fitr_origin, &fitr_token).await,
+            None => {
+                Err("This client is already being pushed: wait for that push to finish.".into())
+            }
+        },
         Request::GetSettings => chrome::load_settings()
             .await
             .map(|settings| Response::Settings { settings }),
