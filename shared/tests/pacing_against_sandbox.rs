@@ -173,3 +173,25 @@ async fn safe_requests_survive_server_errors_and_creates_are_not_repeated() {
         "a failed create is sent once (G1)"
     );
 }
+
+#[tokio::test]
+async fn a_spent_daily_budget_stops_sending_with_a_clear_error() {
+    let base = sandbox().await;
+    admin(
+        "PUT",
+        format!("{base}/_admin/config"),
+        Some(json!({"rateDailyMax": 3})),
+    )
+    .await;
+    let ghl = client(&base);
+    for _ in 0..3 {
+        ghl.contacts().count().await.unwrap();
+    }
+    let err = ghl.contacts().count().await.unwrap_err();
+    assert!(err.to_string().contains("daily request budget"), "{err}");
+    assert_eq!(
+        statuses(&base).await,
+        vec![200, 200, 200],
+        "the 4th was never sent"
+    );
+}

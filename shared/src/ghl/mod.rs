@@ -11,6 +11,7 @@ pub mod error;
 pub mod locations;
 pub mod models;
 pub mod notes;
+pub mod oauth;
 pub mod pacing;
 pub mod pages;
 pub mod search;

@@ -24,6 +24,8 @@ pub struct Pacer {
     /// When the current window ends, as far as the headers tell.
     window_end_ms: u64,
     next_send_ms: u64,
+    /// `X-RateLimit-Daily-Remaining`, once the server has said.
+    daily_remaining: Option<u64>,
     rng: u64,
 }
 
@@ -42,6 +44,7 @@ impl Pacer {
             remaining: max.max(1),
             window_end_ms: 0,
             next_send_ms: 0,
+            daily_remaining: None,
             rng: 0x9E37_79B9_7F4A_7C15,
         }
     }
@@ -76,12 +79,21 @@ impl Pacer {
         if let Some(i) = num("x-ratelimit-interval-milliseconds") {
             self.interval_ms = i.max(1);
         }
+        if let Some(d) = num("x-ratelimit-daily-remaining") {
+            self.daily_remaining = Some(d);
+        }
         if let Some(r) = num("x-ratelimit-remaining") {
             self.remaining = u32::try_from(r).unwrap_or(u32::MAX);
             if self.window_end_ms <= now_ms {
                 self.window_end_ms = now_ms + self.interval_ms;
             }
         }
+    }
+
+    /// The day's budget (200,000 requests per location) is used up: sending more only earns
+    /// 429s until tomorrow.
+    pub fn daily_budget_spent(&self) -> bool {
+        self.daily_remaining == Some(0)
     }
 
     /// After a 429 or 5xx, the wait before attempt `attempt` (1, 2, …): exponential from a
@@ -144,6 +156,11 @@ impl<T: Transport, C: Clock> Transport for Paced<T, C> {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if self.pacer.borrow().daily_budget_spent() {
+                return Err(TransportError(
+                    "GHL's daily request budget for this location is used up (200,000 a day): nothing more is sent until it renews; nothing was lost.".into(),
+                ));
+            }
             let wait = self.pacer.borrow().delay(self.clock.now_ms());
             if wait > 0 {
                 self.clock.sleep(wait).await;
@@ -212,6 +229,16 @@ mod tests {
         );
         p.on_response(3_100, &headers(10, 9, 2_000));
         assert_eq!(p.delay(3_100), 0);
+    }
+
+    #[test]
+    fn a_spent_daily_budget_is_known() {
+        let mut p = Pacer::default();
+        assert!(!p.daily_budget_spent());
+        let mut h = headers(100, 50, 10_000);
+        h.insert("x-ratelimit-daily-remaining", 0.into());
+        p.on_response(0, &h);
+        assert!(p.daily_budget_spent());
     }
 
     #[test]
