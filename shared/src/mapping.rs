@@ -140,11 +140,16 @@ pub fn normalise_email(raw: &str) -> Option<String> {
 }
 
 /// E.164 for a phone written in any common way; national numbers read in `country`.
+///
+/// A number libphonenumber knows as valid is taken; so is one it can parse whose length is
+/// possible for a phone (8 to 15 digits with the country code), since its metadata lags new
+/// ranges and GHL stores any E.164 number. Anything else is `None`, never a guess.
 pub fn to_e164(raw: &str, country: &str) -> Option<String> {
     let region = country.parse::<phonenumber::country::Id>().ok();
     let number = phonenumber::parse(region, raw).ok()?;
-    phonenumber::is_valid(&number)
-        .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
+    let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+    let digits = e164.chars().filter(char::is_ascii_digit).count();
+    (phonenumber::is_valid(&number) || (8..=15).contains(&digits)).then_some(e164)
 }
 
 const PARTICLES: &[&str] = &[

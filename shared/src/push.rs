@@ -218,18 +218,42 @@ pub async fn push<T: Transport>(
     }
 }
 
+/// The GHL contact for this person: by email, else by phone through the duplicate lookup
+/// (a phone search filter misses, G5). A contact found by phone whose email is another one is
+/// not taken for this person: that is for the coach to decide.
 async fn lookup<T: Transport>(
     ghl: &GhlClient<T>,
     desired: &DesiredContact,
 ) -> Result<Option<Contact>, Error> {
-    match ghl
+    let by_email = ghl
         .contacts()
         .find_duplicate(DuplicateBy::Email(&desired.email))
-        .await?
+        .await?;
+    let found = match (by_email, &desired.phone) {
+        (Some(c), _) => c,
+        (None, Some(phone)) => match ghl
+            .contacts()
+            .find_duplicate(DuplicateBy::Phone(phone))
+            .await?
+        {
+            Some(c) => c,
+            None => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    // The lookup may answer with a projection: read the contact itself.
+    let contact = ghl.contacts().get(&found.id).await?;
+    match contact
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
     {
-        // The lookup may answer with a projection: read the contact itself.
-        Some(c) => Ok(Some(ghl.contacts().get(&c.id).await?)),
-        None => Ok(None),
+        Some(email) if !email.eq_ignore_ascii_case(&desired.email) => Err(Error::Invalid(format!(
+            "GHL already has a contact with this phone ({}) but another email ({email}): not pushed, so two people are never merged. Decide in GHL which is right, then push again.",
+            desired.phone.as_deref().unwrap_or_default()
+        ))),
+        _ => Ok(Some(contact)),
     }
 }
 

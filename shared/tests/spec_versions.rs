@@ -69,6 +69,22 @@ fn every_endpoint_sends_the_version_its_spec_declares() {
 }
 
 #[test]
+fn every_endpoint_knows_the_scope_its_spec_requires() {
+    for ep in ALL {
+        let doc = spec(ep.spec);
+        let op = &doc["paths"][ep.path][ep.method.to_lowercase()];
+        let scopes: Vec<&str> = op["security"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["bearer"].as_array().into_iter().flatten())
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(scopes, vec![ep.scope], "{} {}", ep.method, ep.path);
+    }
+}
+
+#[test]
 fn the_calendars_api_declares_another_version() {
     // A reminder that versions differ per API (G16): never one global default.
     let doc = spec("apps/calendars.json");

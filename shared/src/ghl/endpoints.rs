@@ -10,53 +10,67 @@ pub struct Endpoint {
     /// The path template as the spec writes it.
     pub path: &'static str,
     pub version: &'static str,
+    /// The OAuth scope its spec security section names.
+    pub scope: &'static str,
 }
 
-const fn contacts(method: &'static str, path: &'static str) -> Endpoint {
+const fn contacts(method: &'static str, path: &'static str, scope: &'static str) -> Endpoint {
     Endpoint {
         spec: "apps/contacts.json",
         method,
         path,
         version: "2021-07-28",
+        scope,
     }
 }
 
-const fn locations(method: &'static str, path: &'static str) -> Endpoint {
+const fn read(method: &'static str, path: &'static str) -> Endpoint {
+    contacts(method, path, "contacts.readonly")
+}
+
+const fn write(method: &'static str, path: &'static str) -> Endpoint {
+    contacts(method, path, "contacts.write")
+}
+
+const fn locations(path: &'static str, scope: &'static str) -> Endpoint {
     Endpoint {
         spec: "apps/locations.json",
-        method,
+        method: "GET",
         path,
         version: "2021-07-28",
+        scope,
     }
 }
 
-pub const GET_CONTACT: Endpoint = contacts("GET", "/contacts/{contactId}");
-pub const CREATE_CONTACT: Endpoint = contacts("POST", "/contacts/");
-pub const UPDATE_CONTACT: Endpoint = contacts("PUT", "/contacts/{contactId}");
-pub const DELETE_CONTACT: Endpoint = contacts("DELETE", "/contacts/{contactId}");
-pub const UPSERT_CONTACT: Endpoint = contacts("POST", "/contacts/upsert");
-pub const SEARCH_CONTACTS: Endpoint = contacts("POST", "/contacts/search");
-pub const FIND_DUPLICATE: Endpoint = contacts("GET", "/contacts/search/duplicate");
-pub const LIST_CONTACTS: Endpoint = contacts("GET", "/contacts/");
-pub const CONTACTS_BY_BUSINESS: Endpoint = contacts("GET", "/contacts/business/{businessId}");
-pub const ADD_TAGS: Endpoint = contacts("POST", "/contacts/{contactId}/tags");
-pub const REMOVE_TAGS: Endpoint = contacts("DELETE", "/contacts/{contactId}/tags");
-pub const LIST_NOTES: Endpoint = contacts("GET", "/contacts/{contactId}/notes");
-pub const GET_NOTE: Endpoint = contacts("GET", "/contacts/{contactId}/notes/{id}");
-pub const CREATE_NOTE: Endpoint = contacts("POST", "/contacts/{contactId}/notes");
-pub const UPDATE_NOTE: Endpoint = contacts("PUT", "/contacts/{contactId}/notes/{id}");
-pub const DELETE_NOTE: Endpoint = contacts("DELETE", "/contacts/{contactId}/notes/{id}");
-pub const LIST_TASKS: Endpoint = contacts("GET", "/contacts/{contactId}/tasks");
-pub const GET_TASK: Endpoint = contacts("GET", "/contacts/{contactId}/tasks/{taskId}");
-pub const CREATE_TASK: Endpoint = contacts("POST", "/contacts/{contactId}/tasks");
-pub const UPDATE_TASK: Endpoint = contacts("PUT", "/contacts/{contactId}/tasks/{taskId}");
-pub const COMPLETE_TASK: Endpoint =
-    contacts("PUT", "/contacts/{contactId}/tasks/{taskId}/completed");
-pub const DELETE_TASK: Endpoint = contacts("DELETE", "/contacts/{contactId}/tasks/{taskId}");
-pub const LIST_APPOINTMENTS: Endpoint = contacts("GET", "/contacts/{contactId}/appointments");
-pub const LOCATION_CUSTOM_FIELDS: Endpoint =
-    locations("GET", "/locations/{locationId}/customFields");
-pub const LOCATION_TAGS: Endpoint = locations("GET", "/locations/{locationId}/tags");
+pub const GET_CONTACT: Endpoint = read("GET", "/contacts/{contactId}");
+pub const CREATE_CONTACT: Endpoint = write("POST", "/contacts/");
+pub const UPDATE_CONTACT: Endpoint = write("PUT", "/contacts/{contactId}");
+pub const DELETE_CONTACT: Endpoint = write("DELETE", "/contacts/{contactId}");
+pub const UPSERT_CONTACT: Endpoint = write("POST", "/contacts/upsert");
+pub const SEARCH_CONTACTS: Endpoint = read("POST", "/contacts/search");
+pub const FIND_DUPLICATE: Endpoint = read("GET", "/contacts/search/duplicate");
+pub const LIST_CONTACTS: Endpoint = read("GET", "/contacts/");
+pub const CONTACTS_BY_BUSINESS: Endpoint = read("GET", "/contacts/business/{businessId}");
+pub const ADD_TAGS: Endpoint = write("POST", "/contacts/{contactId}/tags");
+pub const REMOVE_TAGS: Endpoint = write("DELETE", "/contacts/{contactId}/tags");
+pub const LIST_NOTES: Endpoint = read("GET", "/contacts/{contactId}/notes");
+pub const GET_NOTE: Endpoint = read("GET", "/contacts/{contactId}/notes/{id}");
+pub const CREATE_NOTE: Endpoint = write("POST", "/contacts/{contactId}/notes");
+pub const UPDATE_NOTE: Endpoint = write("PUT", "/contacts/{contactId}/notes/{id}");
+pub const DELETE_NOTE: Endpoint = write("DELETE", "/contacts/{contactId}/notes/{id}");
+pub const LIST_TASKS: Endpoint = read("GET", "/contacts/{contactId}/tasks");
+pub const GET_TASK: Endpoint = read("GET", "/contacts/{contactId}/tasks/{taskId}");
+pub const CREATE_TASK: Endpoint = write("POST", "/contacts/{contactId}/tasks");
+pub const UPDATE_TASK: Endpoint = write("PUT", "/contacts/{contactId}/tasks/{taskId}");
+pub const COMPLETE_TASK: Endpoint = write("PUT", "/contacts/{contactId}/tasks/{taskId}/completed");
+pub const DELETE_TASK: Endpoint = write("DELETE", "/contacts/{contactId}/tasks/{taskId}");
+pub const LIST_APPOINTMENTS: Endpoint = read("GET", "/contacts/{contactId}/appointments");
+pub const LOCATION_CUSTOM_FIELDS: Endpoint = locations(
+    "/locations/{locationId}/customFields",
+    "locations/customFields.readonly",
+);
+pub const LOCATION_TAGS: Endpoint =
+    locations("/locations/{locationId}/tags", "locations/tags.readonly");
 
 /// Every endpoint above.
 pub const ALL: &[Endpoint] = &[

@@ -55,14 +55,24 @@ pub enum Error {
     /// Refused before sending: the request itself is invalid.
     #[error("{0}")]
     Invalid(String),
+    /// A 401 about scope, not about the token's validity (G14).
+    #[error(
+        "GHL refused this request (401): {message}. The token is valid but probably lacks the scope \"{scope}\": in GHL, give the integration that scope, then save the new token in the settings."
+    )]
+    MissingScope { scope: String, message: String },
 }
 
-fn describe(status: u16, api: &ApiError) -> String {
+fn message_text(api: &ApiError) -> String {
     let text = if api.message.is_empty() {
         api.error.clone().unwrap_or_else(|| "no message".into())
     } else {
         api.message.join("; ")
     };
+    text.trim_end_matches('.').to_owned()
+}
+
+fn describe(status: u16, api: &ApiError) -> String {
+    let text = message_text(api);
     match status {
         401 => format!(
             "GHL refused the token (401): {text}. Check the token in the settings, and that it belongs to this location."
@@ -77,7 +87,27 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } => Some(*status),
+            Error::MissingScope { .. } => Some(401),
             _ => None,
+        }
+    }
+
+    /// A 401 that names a scope becomes [`Error::MissingScope`] with the endpoint's own scope.
+    pub(crate) fn with_scope(self, scope: &str) -> Self {
+        match self {
+            Error::Api {
+                status: 401, api, ..
+            } if api
+                .message
+                .iter()
+                .any(|m| m.to_lowercase().contains("scope")) =>
+            {
+                Error::MissingScope {
+                    scope: scope.to_owned(),
+                    message: message_text(&api),
+                }
+            }
+            other => other,
         }
     }
 
@@ -158,6 +188,28 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("Invalid JWT"), "{err}");
         assert!(err.to_string().contains("Check the token"), "{err}");
+    }
+
+    #[test]
+    fn a_scope_401_names_the_scope_and_is_told_apart_from_a_bad_token() {
+        let scope = parse_response::<serde_json::Value>(response(
+            401,
+            r#"{"statusCode":401,"message":"The token is not authorized for this scope."}"#,
+        ))
+        .unwrap_err()
+        .with_scope("contacts.readonly");
+        assert!(matches!(scope, Error::MissingScope { .. }));
+        assert_eq!(
+            scope.to_string(),
+            "GHL refused this request (401): The token is not authorized for this scope. The token is valid but probably lacks the scope \"contacts.readonly\": in GHL, give the integration that scope, then save the new token in the settings."
+        );
+        let expired = parse_response::<serde_json::Value>(response(
+            401,
+            r#"{"statusCode":401,"message":"Invalid JWT"}"#,
+        ))
+        .unwrap_err()
+        .with_scope("contacts.readonly");
+        assert!(matches!(expired, Error::Api { status: 401, .. }));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod pages;
 pub mod search;
 pub mod tags;
 pub mod tasks;
+pub mod webhooks;
 
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -152,7 +153,9 @@ impl<T: Transport> GhlClient<T> {
         body: Option<&B>,
     ) -> Result<R, Error> {
         let req = self.prepare(endpoint, params, query, body)?;
-        self.send(req).await
+        self.send(req)
+            .await
+            .map_err(|e| e.with_scope(endpoint.scope))
     }
 }
 

@@ -58,10 +58,17 @@ impl Pacer {
         at.saturating_sub(now_ms)
     }
 
-    /// A request is going out at `now`: the next one waits one even share of the window.
+    /// A request is going out at `now`: the next one is due one even share of the window after
+    /// this one was *planned*, so timer overshoot and request latency do not add up; a sender
+    /// that fell behind by more than one share (or was idle) starts afresh from `now`.
     pub fn on_send(&mut self, now_ms: u64) {
         let spacing = self.interval_ms / u64::from(self.max);
-        self.next_send_ms = now_ms.max(self.next_send_ms) + spacing;
+        let base = if now_ms > self.next_send_ms + spacing {
+            now_ms
+        } else {
+            self.next_send_ms
+        };
+        self.next_send_ms = base + spacing;
         self.remaining = self.remaining.saturating_sub(1);
     }
 
@@ -215,6 +222,12 @@ mod tests {
         assert_eq!(p.delay(60), 40);
         p.on_send(100);
         assert_eq!(p.delay(100), 100);
+        // Sent 3 ms late: the next is still due on the planned cadence.
+        p.on_send(203);
+        assert_eq!(p.delay(203), 97);
+        // After an idle spell the cadence restarts from now, without a burst.
+        p.on_send(5_000);
+        assert_eq!(p.delay(5_000), 100);
     }
 
     #[test]
