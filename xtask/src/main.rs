@@ -7,10 +7,12 @@
 //!   extension and the app, and run the browser end-to-end tests against the stand-ins.
 //! - `build`: install what is missing, build the extension (`dist/chrome`) and the app
 //!   (`dist/app`).
+//! - `bench client`: the client benchmark; figures printed and recorded in BENCHMARKS.md.
 //!
 //! Tools live in `.tools/` (git-ignored), one folder per tool and version: deleting it replays
 //! the cold path. A tool that is present is not installed again.
 
+mod bench;
 mod build;
 mod proc;
 mod run;
@@ -36,9 +38,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run::run(&root, &args[1..]),
         Some("test") => test::test(&root, &args[1..]),
+        Some("bench") => bench::bench(&root, &args[1..]),
         Some("build") => tools::ensure_build_tools(&root).and_then(|t| build::all(&root, &t)),
         _ => {
-            eprintln!("usage: cargo xtask run [--no-browser] | test | build");
+            eprintln!("usage: cargo xtask run [--no-browser] | test | build | bench client");
             return ExitCode::from(2);
         }
     };
