@@ -235,6 +235,37 @@ mod tests {
     }
 
     #[test]
+    fn pagers_stop_on_a_repeated_cursor() {
+        let c = client(r#"{"contacts":[{"id":"a","searchAfter":[1,"a"]}],"total":9}"#);
+        let body = search::SearchContacts::new("loc 1".into(), 1);
+        let all = block_on(c.contacts().search_pages(body).collect_all()).unwrap();
+        assert_eq!(all.len(), 2, "the second page repeats the cursor: stop");
+        assert_eq!(c.transport.seen.borrow().len(), 2);
+
+        let c = client(
+            r#"{"contacts":[{"id":"a"}],"meta":{"total":9,"startAfter":5,"startAfterId":"a"}}"#,
+        );
+        let all = block_on(c.contacts().list_pages(1, None).collect_all()).unwrap();
+        assert_eq!(all.len(), 2);
+        let seen = c.transport.seen.borrow();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(
+            seen[1].uri().query(),
+            Some("locationId=loc%201&limit=1&startAfter=5&startAfterId=a"),
+            "every page resends the location and both cursors (G7, G22)"
+        );
+    }
+
+    #[test]
+    fn pagers_stop_on_a_short_page() {
+        let c = client(r#"{"contacts":[{"id":"a","searchAfter":[1]}],"total":1}"#);
+        let body = search::SearchContacts::new("loc 1".into(), 5);
+        let all = block_on(c.contacts().search_pages(body).collect_all()).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(c.transport.seen.borrow().len(), 1);
+    }
+
+    #[test]
     fn every_request_carries_its_endpoints_version() {
         let c = client("{}");
         for ep in endpoints::ALL {
