@@ -101,13 +101,15 @@ pub fn plan(
     ops
 }
 
-/// The newest note this product wrote, by `dateAdded`.
+/// The newest note this product wrote, by `dateAdded`; between notes of the same instant, the
+/// one listed first (GHL lists newest first).
 pub fn last_sync_note(notes: &[Note]) -> Option<&str> {
     notes
         .iter()
-        .filter(|n| n.body.starts_with(NOTE_MARKER))
-        .max_by(|a, b| a.date_added.cmp(&b.date_added))
-        .map(|n| n.body.as_str())
+        .enumerate()
+        .filter(|(_, n)| n.body.starts_with(NOTE_MARKER))
+        .max_by(|(i, a), (j, b)| a.date_added.cmp(&b.date_added).then(j.cmp(i)))
+        .map(|(_, n)| n.body.as_str())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,7 +139,8 @@ pub async fn push<T: Transport>(
     ghl: &GhlClient<T>,
     desired: &DesiredContact,
 ) -> Result<PushReport, Error> {
-    let mut existing = lookup(ghl, desired).await?;
+    let (mut existing, adjusted) = lookup(ghl, desired).await?;
+    let desired = &adjusted;
     let mut created = false;
     let mut changes = Vec::new();
     loop {
@@ -218,58 +221,92 @@ pub async fn push<T: Transport>(
     }
 }
 
-/// The GHL contact for this person: by email, else by phone through the duplicate lookup
-/// (a phone search filter misses, G5). A contact found by phone whose email is another one is
-/// not taken for this person: that is for the coach to decide.
+/// Which GHL contact is this person?
+#[derive(Debug, Clone, PartialEq)]
+pub enum Match {
+    New,
+    Existing(Box<Contact>),
+    /// For the coach to decide; never guessed.
+    Ambiguous(String),
+}
+
+/// Match by email first, then by phone; `by_phone` is the contact holding the desired phone,
+/// looked up whatever the email found. Returns the match and the desired contact to plan
+/// with:
+/// - a contact found only by phone whose email is another one is not taken for this person
+///   (two people are never merged): ambiguous;
+/// - a phone that already belongs to another contact is left out, with a warning (GHL refuses
+///   a second contact with it, and it may be a shared family phone).
+pub fn match_contact(
+    desired: &DesiredContact,
+    by_email: Option<Contact>,
+    by_phone: Option<Contact>,
+) -> (Match, DesiredContact) {
+    let mut desired = desired.clone();
+    let Some(c) = by_email else {
+        let Some(p) = by_phone else {
+            return (Match::New, desired);
+        };
+        let other_email = p
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case(&desired.email));
+        return match other_email {
+            Some(email) => (
+                Match::Ambiguous(format!(
+                    "GHL already has a contact with this phone ({}) but another email ({email}): not pushed, so two people are never merged. Decide in GHL which is right, then push again.",
+                    desired.phone.as_deref().unwrap_or_default()
+                )),
+                desired,
+            ),
+            None => (Match::Existing(Box::new(p)), desired),
+        };
+    };
+    if let Some(p) = by_phone.filter(|p| p.id != c.id) {
+        let phone = desired.phone.take().unwrap_or_default();
+        desired.warnings.push(format!(
+            "phone {phone} already belongs to another GHL contact ({}): left out",
+            p.email.as_deref().unwrap_or(&p.id.0)
+        ));
+    }
+    (Match::Existing(Box::new(c)), desired)
+}
+
+/// Look the person up in GHL (by email, and the phone's holder through the duplicate lookup,
+/// since a phone search filter misses, G5); see [`match_contact`].
 async fn lookup<T: Transport>(
     ghl: &GhlClient<T>,
     desired: &DesiredContact,
-) -> Result<Option<Contact>, Error> {
-    let by_email = ghl
-        .contacts()
+) -> Result<(Option<Contact>, DesiredContact), Error> {
+    let contacts = ghl.contacts();
+    let by_email = contacts
         .find_duplicate(DuplicateBy::Email(&desired.email))
         .await?;
-    let found = match (by_email, &desired.phone) {
-        (Some(c), _) => c,
-        (None, Some(phone)) => match ghl
-            .contacts()
-            .find_duplicate(DuplicateBy::Phone(phone))
-            .await?
-        {
-            Some(c) => c,
-            None => return Ok(None),
-        },
-        (None, None) => return Ok(None),
+    let by_phone = match &desired.phone {
+        Some(phone) => contacts.find_duplicate(DuplicateBy::Phone(phone)).await?,
+        None => None,
     };
-    // The lookup may answer with a projection: read the contact itself.
-    let contact = ghl.contacts().get(&found.id).await?;
-    match contact
-        .email
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
-        Some(email) if !email.eq_ignore_ascii_case(&desired.email) => Err(Error::Invalid(format!(
-            "GHL already has a contact with this phone ({}) but another email ({email}): not pushed, so two people are never merged. Decide in GHL which is right, then push again.",
-            desired.phone.as_deref().unwrap_or_default()
-        ))),
-        _ => Ok(Some(contact)),
+    match match_contact(desired, by_email, by_phone) {
+        (Match::New, d) => Ok((None, d)),
+        // The lookup may answer with a projection: read the contact itself.
+        (Match::Existing(c), d) => Ok((Some(contacts.get(&c.id).await?), d)),
+        (Match::Ambiguous(reason), _) => Err(Error::Invalid(reason)),
     }
 }
 
-/// After a failed create: the contact GHL holds for this person, if any.
+/// After a failed create (stored anyway, G1, or created meanwhile elsewhere): the contact GHL
+/// holds for this person, if any, matched by the same rules as before; a duplicate refusal's
+/// `contactId` is not trusted alone, since a phone match may be another person.
 async fn settle_create<T: Transport>(
     ghl: &GhlClient<T>,
     desired: &DesiredContact,
     err: &Error,
 ) -> Result<Option<Contact>, Error> {
-    if let Some(id) = err.duplicate_contact_id() {
-        return Ok(Some(ghl.contacts().get(&ContactId(id)).await?));
-    }
     if matches!(err, Error::Invalid(_)) {
         return Ok(None);
     }
-    lookup(ghl, desired).await
+    Ok(lookup(ghl, desired).await?.0)
 }
 
 fn no_id() -> Error {
@@ -409,5 +446,10 @@ mod tests {
             n("3", "FITR sync\nnew", "2026-02-01T00:00:00.000Z"),
         ];
         assert_eq!(last_sync_note(&notes), Some("FITR sync\nnew"));
+        let same_instant = vec![
+            n("4", "FITR sync\nnewer", "2026-01-01T00:00:00.000Z"),
+            n("5", "FITR sync\nolder", "2026-01-01T00:00:00.000Z"),
+        ];
+        assert_eq!(last_sync_note(&same_instant), Some("FITR sync\nnewer"));
     }
 }
