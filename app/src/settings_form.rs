@@ -1,7 +1,10 @@
 //! The connection form: token, location, live or sandbox; Save and Test connection.
 
 use leptos::{prelude::*, task::spawn_local};
-use shared::settings::{ApiTarget, Settings};
+use shared::{
+    mapping::Mapping,
+    settings::{ApiTarget, Settings},
+};
 
 use crate::backend::Backend;
 
@@ -22,6 +25,8 @@ pub fn SettingsForm(backend: Backend) -> impl IntoView {
     let location = RwSignal::new(String::new());
     let use_sandbox = RwSignal::new(false);
     let sandbox_url = RwSignal::new(DEFAULT_SANDBOX.to_string());
+    // Not edited here: kept as loaded, so saving the connection never resets the mapping.
+    let mapping = RwSignal::new(Mapping::default());
     let status = RwSignal::new(Status::Busy("Loading saved settings…"));
 
     spawn_local(async move {
@@ -29,6 +34,7 @@ pub fn SettingsForm(backend: Backend) -> impl IntoView {
             Ok(Some(s)) => {
                 token.set(s.token);
                 location.set(s.location_id);
+                mapping.set(s.mapping);
                 if let ApiTarget::Sandbox { url } = s.target {
                     use_sandbox.set(true);
                     sandbox_url.set(url);
@@ -50,6 +56,7 @@ pub fn SettingsForm(backend: Backend) -> impl IntoView {
         } else {
             ApiTarget::Live
         },
+        mapping: mapping.get_untracked(),
     };
 
     let on_save = move |ev: leptos::ev::SubmitEvent| {

@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::ghl::{
-    Contact, ContactId, CreateContact, Error, GhlClient, LocationId, Note, UpdateContact,
-    contact_url, contacts::DuplicateBy,
+    Contact, ContactId, CreateContact, CustomFieldInput, Error, GhlClient, LocationId, Note,
+    UpdateContact, contact_url, contacts::DuplicateBy,
 };
-use crate::mapping::{DesiredContact, NOTE_MARKER, TAG_PREFIX};
+use crate::mapping::{DesiredContact, NOTE_MARKER};
 use crate::transport::Transport;
 
 /// One write against GHL.
@@ -24,10 +24,12 @@ pub enum Op {
 
 /// The minimal writes that make GHL hold `desired`.
 ///
-/// - No contact: create it, tags included, then add the note.
-/// - A contact: update only fields that differ and are non-empty in FITR (an empty FITR value
-///   never blanks a GHL value); add missing tags; remove only managed (`fitr:`) tags that no
-///   longer apply; add the note only when it differs from the last one this product wrote.
+/// - No contact: create it, tags and custom fields included, then add the note.
+/// - A contact: update only fields (custom fields too, by id) that differ and are non-empty in
+///   FITR (an empty FITR value never blanks a GHL value); add missing tags; remove only managed
+///   tags (starting with `desired.tag_prefix`, ignoring case; none when the prefix is empty)
+///   that no longer apply; add the note only when it differs from the last one this product
+///   wrote.
 pub fn plan(
     desired: &DesiredContact,
     location: &LocationId,
@@ -43,8 +45,8 @@ pub fn plan(
                 email: Some(desired.email.clone()),
                 phone: desired.phone.clone(),
                 tags: desired.tags.iter().cloned().collect(),
+                custom_fields: custom_fields(desired, None),
                 source: Some("FITR".into()),
-                ..Default::default()
             }),
             Op::AddNote(desired.note.clone()),
         ];
@@ -65,7 +67,7 @@ pub fn plan(
         last_name: changed(&desired.last_name, &contact.last_name, false),
         email: changed(&Some(desired.email.clone()), &contact.email, true),
         phone: changed(&desired.phone, &contact.phone, false),
-        custom_fields: Vec::new(),
+        custom_fields: custom_fields(desired, Some(contact)),
     };
     if !update.is_empty() {
         ops.push(Op::Update(update));
@@ -85,10 +87,11 @@ pub fn plan(
         ops.push(Op::AddTags(add));
     }
     let want: BTreeSet<String> = desired.tags.iter().map(|t| t.to_lowercase()).collect();
+    let prefix = desired.tag_prefix.trim().to_lowercase();
     let remove: Vec<String> = contact
         .tags
         .iter()
-        .filter(|t| t.trim().to_lowercase().starts_with(TAG_PREFIX))
+        .filter(|t| !prefix.is_empty() && t.trim().to_lowercase().starts_with(&prefix))
         .filter(|t| !want.contains(&t.trim().to_lowercase()))
         .cloned()
         .collect();
@@ -99,6 +102,33 @@ pub fn plan(
         ops.push(Op::AddNote(desired.note.clone()));
     }
     ops
+}
+
+/// The desired custom field values to write, by id (G8: `id` + `field_value`): never an empty
+/// one, and on an update only those whose current value differs.
+fn custom_fields(desired: &DesiredContact, existing: Option<&Contact>) -> Vec<CustomFieldInput> {
+    desired
+        .custom_fields
+        .iter()
+        .filter_map(|(id, value)| {
+            let value = value.trim();
+            if id.trim().is_empty() || value.is_empty() {
+                return None;
+            }
+            let current = existing
+                .and_then(|c| c.custom_fields.iter().find(|f| f.id == *id))
+                .map(|f| match &f.value {
+                    serde_json::Value::String(s) => s.trim().to_owned(),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                });
+            (current.as_deref() != Some(value)).then(|| CustomFieldInput {
+                id: Some(id.clone()),
+                key: None,
+                field_value: serde_json::Value::String(value.to_owned()),
+            })
+        })
+        .collect()
 }
 
 /// The newest note this product wrote, by `dateAdded`; between notes of the same instant, the
@@ -327,6 +357,9 @@ fn fields_of(u: &UpdateContact) -> Vec<&'static str> {
     if u.phone.is_some() {
         out.push("phone");
     }
+    if !u.custom_fields.is_empty() {
+        out.push("custom fields");
+    }
     out
 }
 
@@ -342,6 +375,8 @@ mod tests {
             email: "zoe@example.org".into(),
             phone: None,
             tags: tags.iter().map(|t| t.to_string()).collect(),
+            tag_prefix: "fitr:".into(),
+            custom_fields: vec![],
             note: "FITR sync\nStatus: Active".into(),
             warnings: vec![],
         }
@@ -430,6 +465,95 @@ mod tests {
                 ..Default::default()
             })]
         );
+    }
+
+    #[test]
+    fn custom_fields_are_written_by_id_on_create() {
+        let mut d = desired(&[]);
+        d.custom_fields = vec![
+            ("cf-status".into(), "Needs Training".into()),
+            ("cf-empty".into(), "  ".into()),
+        ];
+        let ops = plan(&d, &"loc".into(), None, None);
+        let Op::Create(c) = &ops[0] else {
+            panic!("{ops:?}")
+        };
+        assert_eq!(
+            c.custom_fields,
+            vec![CustomFieldInput {
+                id: Some("cf-status".into()),
+                key: None,
+                field_value: serde_json::json!("Needs Training"),
+            }],
+            "by id, never an empty value"
+        );
+        let body = serde_json::to_value(c).unwrap();
+        assert_eq!(
+            body["customFields"],
+            serde_json::json!([{"id": "cf-status", "field_value": "Needs Training"}])
+        );
+    }
+
+    #[test]
+    fn an_update_writes_only_custom_fields_that_differ() {
+        let value = |id: &str, v: serde_json::Value| crate::ghl::CustomFieldValue {
+            id: id.into(),
+            value: v,
+        };
+        let mut d = desired(&[]);
+        d.custom_fields = vec![
+            ("cf-same".into(), "Active".into()),
+            ("cf-changed".into(), "Needs Training".into()),
+            ("cf-absent".into(), "Pending".into()),
+            ("cf-empty".into(), "".into()),
+        ];
+        let mut c = contact(&[], None);
+        c.custom_fields = vec![
+            value("cf-same", serde_json::json!(" Active ")),
+            value("cf-changed", serde_json::json!("Active")),
+            value("cf-empty", serde_json::json!("kept")),
+        ];
+        let ops = plan(&d, &"loc".into(), Some(&c), Some(&d.note));
+        let input = |id: &str, v: &str| CustomFieldInput {
+            id: Some(id.into()),
+            key: None,
+            field_value: serde_json::json!(v),
+        };
+        assert_eq!(
+            ops,
+            vec![Op::Update(UpdateContact {
+                custom_fields: vec![
+                    input("cf-changed", "Needs Training"),
+                    input("cf-absent", "Pending"),
+                ],
+                ..Default::default()
+            })]
+        );
+        assert_eq!(
+            fields_of(&UpdateContact {
+                custom_fields: vec![input("cf-absent", "Pending")],
+                ..Default::default()
+            }),
+            vec!["custom fields"]
+        );
+        // All equal: nothing to do.
+        c.custom_fields
+            .push(value("cf-absent", serde_json::json!("Pending")));
+        c.custom_fields[1] = value("cf-changed", serde_json::json!("Needs Training"));
+        assert_eq!(plan(&d, &"loc".into(), Some(&c), Some(&d.note)), vec![]);
+    }
+
+    #[test]
+    fn an_empty_prefix_manages_no_tags() {
+        let mut d = desired(&[]);
+        d.tag_prefix = " ".into();
+        let ops = plan(
+            &d,
+            &"loc".into(),
+            Some(&contact(&["vip", "fitr:active"], None)),
+            Some(&d.note),
+        );
+        assert_eq!(ops, vec![]);
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! The coach's connection settings, as kept in `chrome.storage.local` (extension) or
+//! The coach's connection settings and mapping, as kept in `chrome.storage.local` (extension) or
 //! `localStorage` (hosted app).
 
 use serde::{Deserialize, Serialize};
 
 use crate::ghl::{Credentials, LIVE_BASE, LocationId};
+use crate::mapping::Mapping;
 
 /// Which GHL the product talks to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,9 @@ pub struct Settings {
     pub token: String,
     pub location_id: String,
     pub target: ApiTarget,
+    /// The coach's mapping; settings stored before it existed load with the default.
+    #[serde(default)]
+    pub mapping: Mapping,
 }
 
 impl std::fmt::Debug for Settings {
@@ -28,6 +32,7 @@ impl std::fmt::Debug for Settings {
             .field("token", &"[redacted]")
             .field("location_id", &self.location_id)
             .field("target", &self.target)
+            .field("mapping", &self.mapping)
             .finish()
     }
 }
@@ -59,6 +64,7 @@ impl Settings {
         if let ApiTarget::Sandbox { url } = &self.target {
             sandbox_origin(url)?;
         }
+        self.mapping.validate().map_err(|e| e.to_string())?;
         Ok(())
     }
 
@@ -100,6 +106,7 @@ mod tests {
             token: "pit-abc".into(),
             location_id: "loc".into(),
             target,
+            mapping: Mapping::default(),
         }
     }
 
@@ -129,6 +136,20 @@ mod tests {
             "http://localhost:8081"
         );
         assert_eq!(settings(ApiTarget::Live).base(), LIVE_BASE);
+    }
+
+    #[test]
+    fn settings_stored_before_the_mapping_load_with_the_default_and_a_bad_mapping_is_refused() {
+        let old = r#"{"token":"pit-abc","location_id":"loc","target":{"kind":"live"}}"#;
+        let s: Settings = serde_json::from_str(old).unwrap();
+        assert_eq!(s, settings(ApiTarget::Live));
+        let mut s = settings(ApiTarget::Live);
+        s.mapping.tag_prefix = String::new();
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .starts_with("mapping rule \"tagPrefix\""),
+        );
     }
 
     #[test]

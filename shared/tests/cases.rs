@@ -17,7 +17,7 @@ use shared::{
         search::{Direction, Filter, Group, SearchContacts, SortField},
         webhooks::{ContactEvent, NoteCreate, TaskCreate, WebhookEvent},
     },
-    mapping::{DesiredContact, MappingOptions, map_client},
+    mapping::{DesiredContact, Mapping, ResolvedMapping, map_client},
     push::{Op, Outcome, plan, push},
     transport::{NativeTransport, Transport, TransportError},
 };
@@ -246,6 +246,8 @@ fn desired(email: &str, phone: Option<&str>) -> DesiredContact {
         email: email.into(),
         phone: phone.map(Into::into),
         tags: ["fitr:active".to_string()].into(),
+        tag_prefix: "fitr:".into(),
+        custom_fields: vec![],
         note: "FITR sync\nProgram: none\nStatus: Active\nMembership: active".into(),
         warnings: vec![],
     }
@@ -641,12 +643,14 @@ async fn g05_trap_a_phone_eq_search_finds_nothing_the_lookup_finds() {
 async fn g06_national_phones_are_sent_as_e164_and_a_bad_one_is_a_warning() {
     let sb = sandbox().await;
     let ghl = sb.client();
-    let gb = MappingOptions {
+    let gb = ResolvedMapping::without_fields(Mapping {
         default_country: "GB".into(),
-    };
-    let us = MappingOptions {
+        ..Mapping::default()
+    });
+    let us = ResolvedMapping::without_fields(Mapping {
         default_country: "US".into(),
-    };
+        ..Mapping::default()
+    });
 
     let zoe = map_client(
         &fitr_client("Zoë Hart", "zoe@example.org", Some("07911 123456")),
@@ -921,6 +925,79 @@ async fn g09_custom_field_keys_resolve_to_ids_once_per_location() {
     let err = resolve_field(&defs, "contact.shoe_size").unwrap_err();
     assert!(err.contains("contact.shoe_size"), "{err}");
     assert!(sb.requests().await.is_empty());
+}
+
+#[tokio::test]
+async fn g09_the_mappings_status_field_is_resolved_once_and_written_by_id() {
+    let sb = sandbox().await;
+    sb.admin(
+        "POST",
+        "/_admin/custom-fields",
+        Some(json!({"locationId": LOC, "name": "FITR status", "fieldKey": "contact.fitr_status", "id": "cfFitrStatus00000001"})),
+    )
+    .await;
+    let ghl = sb.client();
+    sb.clear_requests().await;
+    let defs = ghl.locations().custom_fields().await.unwrap();
+    let mapping = Mapping {
+        status_field: Some("fitr_status".into()),
+        ..Mapping::default()
+    };
+    let resolved = mapping.resolve(&defs).unwrap();
+    assert_eq!(
+        resolved.status_field_id.as_deref(),
+        Some("cfFitrStatus00000001")
+    );
+
+    let mut client = fitr_client("Zoë Hart", "zoe@example.org", None);
+    let report = push(&ghl, &map_client(&client, &resolved).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Created);
+    let id = report.contact_id;
+    assert_eq!(
+        custom_value(&sb.contact(&id.0).await, "cfFitrStatus00000001"),
+        Some(&json!("Active"))
+    );
+    // The same status again: nothing written.
+    let again = push(&ghl, &map_client(&client, &resolved).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, Outcome::Unchanged, "{:?}", again.changes);
+    // A new status: the field follows, by id.
+    client.athlete.status = Some("Needs Training".into());
+    let changed = push(&ghl, &map_client(&client, &resolved).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(changed.outcome, Outcome::Updated);
+    assert!(
+        changed.changes.iter().any(|c| c.contains("custom fields")),
+        "{:?}",
+        changed.changes
+    );
+    let stored = sb.contact(&id.0).await;
+    assert_eq!(
+        custom_value(&stored, "cfFitrStatus00000001"),
+        Some(&json!("Needs Training"))
+    );
+    assert_eq!(
+        sb.logged("GET", &format!("/locations/{LOC}/customFields"))
+            .await
+            .len(),
+        1,
+        "resolved once for every push"
+    );
+
+    // A field the location does not have: the mapping is refused, naming it.
+    let missing = Mapping {
+        status_field: Some("contact.shoe_size".into()),
+        ..Mapping::default()
+    };
+    let err = missing.resolve(&defs).unwrap_err().to_string();
+    assert!(
+        err.contains("custom field \"contact.shoe_size\" does not exist in this GHL location"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

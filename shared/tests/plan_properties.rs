@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use shared::{
     fitr::{Athlete, FitrClient, Membership, Plan},
     ghl::{Contact, Note},
-    mapping::{MappingOptions, TAG_PREFIX, map_client},
+    mapping::{ResolvedMapping, TAG_PREFIX, map_client},
     push::{Match, Op, last_sync_note, match_contact, plan},
 };
 
@@ -184,7 +184,7 @@ fn notes(store: &Store, id: &str) -> Vec<Note> {
 
 /// Plan one client against the store's current state, as `push` does.
 fn plan_for(store: &Store, client: &FitrClient) -> Option<(Option<String>, Vec<Op>)> {
-    let desired = map_client(client, &MappingOptions::default()).ok()?;
+    let desired = map_client(client, &ResolvedMapping::default()).ok()?;
     let find = |email: Option<&str>, phone: Option<&str>| {
         store
             .find_duplicate(LOC, email, phone)

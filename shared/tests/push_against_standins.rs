@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use shared::{
     fitr::{AthleteType, FitrApi, FitrError},
     ghl::{Credentials, GhlClient},
-    mapping::{MappingOptions, map_client},
+    mapping::{ResolvedMapping, map_client},
     push::{Outcome, push},
     transport::{NativeTransport, Transport},
 };
@@ -98,7 +98,7 @@ async fn push_creates_then_leaves_unchanged_with_one_contact() {
         client.email.as_deref().map(|e| e.trim().to_lowercase()),
         Some(expected_email.clone())
     );
-    let desired = map_client(&client, &MappingOptions::default()).unwrap();
+    let desired = map_client(&client, &ResolvedMapping::default()).unwrap();
     let ghl = w.ghl_client();
 
     let first = push(&ghl, &desired).await.unwrap();
@@ -117,10 +117,13 @@ async fn push_creates_then_leaves_unchanged_with_one_contact() {
         .iter()
         .map(|t| t.as_str().unwrap())
         .collect();
-    assert!(
-        tags.iter().any(|t| t.starts_with("fitr:program:")),
-        "{tags:?}"
-    );
+    // The replica sends the plan's kind and membership state (assumed fields): tagged too.
+    for prefix in ["fitr:program:", "fitr:program-type:", "fitr:membership:"] {
+        assert!(
+            tags.iter().any(|t| t.starts_with(prefix)),
+            "{prefix} {tags:?}"
+        );
+    }
 
     let second = push(&ghl, &desired).await.unwrap();
     assert_eq!(second.outcome, Outcome::Unchanged);
@@ -135,7 +138,7 @@ async fn push_creates_then_leaves_unchanged_with_one_contact() {
 async fn an_existing_contact_with_other_case_email_is_updated_not_duplicated() {
     let w = world().await;
     let client = w.fitr_api().client(ZOE).await.unwrap();
-    let desired = map_client(&client, &MappingOptions::default()).unwrap();
+    let desired = map_client(&client, &ResolvedMapping::default()).unwrap();
     call(
         "POST",
         &format!("{}/_admin/seed", w.ghl),
@@ -172,7 +175,7 @@ async fn a_create_that_stores_then_fails_is_settled_by_lookup_without_a_duplicat
     )
     .await;
     let client = w.fitr_api().client(ZOE).await.unwrap();
-    let desired = map_client(&client, &MappingOptions::default()).unwrap();
+    let desired = map_client(&client, &ResolvedMapping::default()).unwrap();
     let report = push(&w.ghl_client(), &desired).await.unwrap();
     let contacts = w.contacts().await;
     assert_eq!(contacts.len(), 1, "{contacts:?}");
@@ -240,7 +243,7 @@ async fn the_reader_follows_active_pagination_and_joins_emails_from_rooms() {
     let roomless = admin.iter().find(|c| c["email"].is_null()).unwrap();
     let client = fitr.client(roomless["id"].as_u64().unwrap()).await.unwrap();
     assert_eq!(client.email, None);
-    assert!(map_client(&client, &MappingOptions::default()).is_err());
+    assert!(map_client(&client, &ResolvedMapping::default()).is_err());
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use shared::{
     fitr::FitrApi,
     ghl::GhlClient,
-    mapping::{MappingOptions, map_client},
+    mapping::{ResolvedMapping, map_client},
     protocol::{Request, Response},
     push::push,
     settings::Settings,
@@ -91,8 +91,23 @@ async fn push_client(client_id: u64, origin: &str, token: &str) -> Result<Respon
         .client(client_id)
         .await
         .map_err(|e| e.to_string())?;
-    let desired = map_client(&client, &MappingOptions::default()).map_err(|e| e.to_string())?;
     let ghl = GhlClient::new(FetchTransport, settings.credentials());
+    // Custom fields are written by id (G9): resolve the mapped keys against the location's
+    // fields, and only when one is mapped.
+    let mapping = if settings.mapping.status_field.is_some() {
+        let fields = ghl
+            .locations()
+            .custom_fields()
+            .await
+            .map_err(|e| e.to_string())?;
+        settings
+            .mapping
+            .resolve(&fields)
+            .map_err(|e| e.to_string())?
+    } else {
+        ResolvedMapping::without_fields(settings.mapping.clone())
+    };
+    let desired = map_client(&client, &mapping).map_err(|e| e.to_string())?;
     let report = push(&ghl, &desired).await.map_err(|e| e.to_string())?;
     Ok(Response::Pushed { report })
 }
