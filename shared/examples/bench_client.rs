@@ -7,23 +7,9 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use shared::{
-    ghl::{
-        CreateContact, Credentials, GhlClient,
-        pacing::{Clock, Paced},
-    },
-    transport::{NativeTransport, Transport},
+    ghl::{CreateContact, Credentials, GhlClient, pacing::Paced},
+    transport::{NativeTransport, TokioClock, Transport},
 };
-
-struct TokioClock(Instant);
-
-impl Clock for TokioClock {
-    fn now_ms(&self) -> u64 {
-        self.0.elapsed().as_millis() as u64
-    }
-    async fn sleep(&self, ms: u64) {
-        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-    }
-}
 
 async fn admin(method: &str, url: String, body: Option<Value>) -> Value {
     let req = http::Request::builder()

@@ -5,6 +5,8 @@
 //! - [`mapping`]: FITR client → the GHL contact it should be (names, email, phone, tags, note).
 //! - [`push`]: the pure plan for one client (create / update only what changed / tags / note)
 //!   and the small driver that runs it.
+//! - [`sync`]: the sync engine: a pure bulk plan (matching, minimal diff), a persistent outbox
+//!   that runs it and resumes after a crash, and the reads that feed it.
 //! - [`protocol`]: the one typed message enum every extension context speaks.
 //!
 //! **Invariant:** nothing here reads a clock, a global or the network by itself: I/O goes
@@ -16,6 +18,7 @@ pub mod mapping;
 pub mod protocol;
 pub mod push;
 pub mod settings;
+pub mod sync;
 pub mod transport;
 
 pub use transport::{Transport, TransportError};

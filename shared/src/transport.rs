@@ -122,3 +122,25 @@ mod native {
 }
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub use native::NativeTransport;
+
+/// Tokio's clock for [`crate::ghl::pacing::Paced`] natively: milliseconds since it was made.
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock(pub std::time::Instant);
+
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+impl Default for TokioClock {
+    fn default() -> Self {
+        Self(std::time::Instant::now())
+    }
+}
+
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+impl crate::ghl::pacing::Clock for TokioClock {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.0.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+    async fn sleep(&self, ms: u64) {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}

@@ -3,23 +3,9 @@
 
 use serde_json::{Value, json};
 use shared::{
-    ghl::{
-        CreateContact, Credentials, GhlClient,
-        pacing::{Clock, Paced},
-    },
-    transport::{NativeTransport, Transport},
+    ghl::{CreateContact, Credentials, GhlClient, pacing::Paced},
+    transport::{NativeTransport, TokioClock, Transport},
 };
-
-struct TokioClock(std::time::Instant);
-
-impl Clock for TokioClock {
-    fn now_ms(&self) -> u64 {
-        self.0.elapsed().as_millis() as u64
-    }
-    async fn sleep(&self, ms: u64) {
-        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-    }
-}
 
 async fn sandbox() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

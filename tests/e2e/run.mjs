@@ -175,7 +175,11 @@ await test("first push creates exactly one contact with names, email, tags and a
   contactId = c.id;
   assert.equal(`${c.firstName} ${c.lastName ?? ""}`.trim(), target.full_name.trim().split(/\s+/).join(" "));
   assert.equal(c.email, target.email.trim().toLowerCase());
-  assert.deepEqual([...c.tags].sort(), [`fitr:${slug(target.status)}`, `fitr:program:${slug(target.plan.title)}`].sort());
+  // The default mapping's tag rules: status, program, program type and membership state.
+  const expectedTags = [`fitr:${slug(target.status)}`, `fitr:program:${slug(target.plan.title)}`];
+  if (target.plan.kind) expectedTags.push(`fitr:program-type:${slug(target.plan.kind)}`);
+  if (target.plan.membership?.state) expectedTags.push(`fitr:membership:${slug(target.plan.membership.state)}`);
+  assert.deepEqual([...c.tags].sort(), expectedTags.sort());
   assert.equal(c.notes.length, 1);
   assert.match(c.notes[0].body, new RegExp(`Program: ${target.plan.title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
   assert.match(c.notes[0].body, /Status: Active/);

@@ -193,6 +193,50 @@ impl<T: Transport> FitrApi<T> {
         }
     }
 
+    /// Every client's email from the chat rooms, walking the room pages once (for a bulk read;
+    /// [`Self::email_of`] stops at the first match instead).
+    pub async fn all_emails(&self) -> Result<std::collections::BTreeMap<u64, String>, FitrError> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut page = 1;
+        loop {
+            let p: RoomsPage = self
+                .get("/api/chat/rooms", &[("page", &page.to_string())])
+                .await?;
+            for o in p.chat_rooms.iter().filter_map(|r| r.opponent.as_ref()) {
+                if let Some(email) = &o.email {
+                    out.entry(o.id).or_insert_with(|| email.clone());
+                }
+            }
+            let total = p.pagination.map(|p| p.total_pages).unwrap_or(1);
+            if p.chat_rooms.is_empty() || page >= total || page >= MAX_PAGES {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
+    /// Every client of every tab, each once (the first tab that lists it wins), with emails
+    /// joined from the rooms.
+    pub async fn every_client(&self) -> Result<Vec<FitrClient>, FitrError> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut athletes = Vec::new();
+        for tab in AthleteType::ALL {
+            for a in self.all_clients(tab).await? {
+                if seen.insert(a.id) {
+                    athletes.push(a);
+                }
+            }
+        }
+        let emails = self.all_emails().await?;
+        Ok(athletes
+            .into_iter()
+            .map(|athlete| FitrClient {
+                email: emails.get(&athlete.id).cloned(),
+                athlete,
+            })
+            .collect())
+    }
+
     /// A client with the email joined in.
     pub async fn client(&self, id: u64) -> Result<FitrClient, FitrError> {
         let athlete = self.athlete(id).await?;

@@ -111,6 +111,21 @@ impl Error {
         }
     }
 
+    /// The contact (or task, note) addressed does not exist: GHL answers an unknown or
+    /// other-location id with 400 "Contact not found", not 404.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            Error::Api { status: 404, .. } => true,
+            Error::Api {
+                status: 400, api, ..
+            } => api
+                .message
+                .iter()
+                .any(|m| m.to_lowercase().contains("not found")),
+            _ => false,
+        }
+    }
+
     /// The existing contact's id when GHL refused a create as a duplicate.
     pub fn duplicate_contact_id(&self) -> Option<String> {
         match self {

@@ -87,7 +87,8 @@ pub struct MaybeContactEnvelope {
 }
 
 /// A custom field value to write: by `id` or `key`, with `field_value`, never `fieldId` (G8).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// (The write types also deserialize, so that the sync's outbox can keep them.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomFieldInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -97,8 +98,8 @@ pub struct CustomFieldInput {
 }
 
 /// The body of `POST /contacts/` (CreateContactDto). Unset fields are not sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct CreateContact {
     pub location_id: LocationId,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,8 +121,8 @@ pub struct CreateContact {
 /// The body of `PUT /contacts/:id` (UpdateContactDto). It has no `locationId`, `gender` or
 /// `companyName` (G3), and deliberately no `tags`: a PUT with tags replaces them all (G10), so
 /// tags only change through the tags endpoints.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct UpdateContact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,

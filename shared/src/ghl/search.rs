@@ -194,6 +194,8 @@ pub struct SearchContact {
     #[serde(default)]
     pub last_name_lower_case: Option<String>,
     #[serde(default)]
+    pub custom_fields: Vec<super::CustomFieldValue>,
+    #[serde(default)]
     pub date_updated: Option<Value>,
     #[serde(default)]
     pub search_after: Option<Vec<Value>>,

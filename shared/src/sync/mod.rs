@@ -1,0 +1,21 @@
+//! The sync engine: FITR ⇄ GHL for one client or all of them, with no duplicates and nothing
+//! lost.
+//!
+//! - [`engine`]: pure. FITR's desired contacts + GHL's listing + the stored links → a
+//!   [`BulkPlan`] (one [`ClientPlan`] per client: create / update / unchanged / verify /
+//!   ambiguous / refused, with its steps). A dry run is this plan.
+//! - [`outbox`]: the plan as a persistent [`Outbox`] of jobs and steps, and [`execute`], which
+//!   runs it through the GHL client, saving each step before and after its request, and
+//!   resumes a stopped run without repeating a finished write.
+//! - [`state`]: what is remembered between runs: links and what was last written.
+//! - [`bulk`]: the reads that feed the engine (every FITR client, GHL's listing) and the
+//!   in-memory store.
+
+pub mod bulk;
+pub mod engine;
+pub mod outbox;
+pub mod state;
+
+pub use engine::{BulkPlan, Candidate, ClientPlan, Counts, Decision, Step, plan_bulk};
+pub use outbox::{Command, Job, JobState, Outbox, OutboxStore, Progress, RunState, execute};
+pub use state::{Link, SyncState, Synced};

@@ -1,0 +1,554 @@
+//! The sync engine against the real stand-ins, in-process, with faults on: the final GHL state
+//! is read back from the sandbox's admin API and must be exact, with zero duplicates.
+
+use std::{
+    cell::Cell,
+    collections::{BTreeMap, BTreeSet},
+    net::SocketAddr,
+    path::PathBuf,
+};
+
+use serde_json::{Value, json};
+use shared::{
+    fitr::{FitrApi, FitrClient},
+    ghl::{Credentials, GhlClient, pacing::Paced},
+    mapping::{Mapping, ResolvedMapping, map_client},
+    sync::{
+        Command, Decision, JobState, Outbox, RunState, SyncState,
+        bulk::{MemoryStore, candidates, ghl_listing},
+        execute,
+        outbox::Interrupted,
+        plan_bulk,
+    },
+    transport::{NativeTransport, TokioClock, Transport, TransportError},
+};
+
+type Ghl = GhlClient<Paced<NativeTransport, TokioClock>>;
+
+async fn serve_at(addr: &str, router: axum::Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    (addr, task)
+}
+
+async fn call(method: &str, url: &str, body: Option<Value>) -> Value {
+    let req = http::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("content-type", "application/json")
+        .body(body.map(|b| b.to_string().into_bytes()).unwrap_or_default())
+        .unwrap();
+    let res = NativeTransport::default().call(req).await.unwrap();
+    let status = res.status();
+    let body = res.into_body();
+    assert!(
+        status.is_success(),
+        "{method} {url}: {status} {}",
+        String::from_utf8_lossy(&body)
+    );
+    serde_json::from_slice(&body).unwrap_or(Value::Null)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+struct World {
+    ghl: String,
+    clients: Vec<FitrClient>,
+}
+
+fn mapping() -> ResolvedMapping {
+    ResolvedMapping::without_fields(Mapping::default())
+}
+
+async fn fitr_clients(n: usize) -> Vec<FitrClient> {
+    let (addr, _task) = serve_at(
+        "127.0.0.1:0",
+        fitr_replica::router(fitr_replica::ReplicaState::new(n)),
+    )
+    .await;
+    let base = format!("http://{addr}");
+    let token = call("POST", &format!("{base}/api/session"), None).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    FitrApi::new(NativeTransport::default(), &base, &token)
+        .every_client()
+        .await
+        .unwrap()
+}
+
+async fn world(n: usize, sandbox: ghl_sandbox::Sandbox) -> World {
+    let (addr, _task) = serve_at("127.0.0.1:0", ghl_sandbox::router(sandbox)).await;
+    World {
+        ghl: format!("http://{addr}"),
+        clients: fitr_clients(n).await,
+    }
+}
+
+fn client_at(base: &str) -> Ghl {
+    GhlClient::new(
+        Paced::new(NativeTransport::default(), TokioClock::default()),
+        Credentials {
+            base: base.to_owned(),
+            token: ghl_sandbox::DEMO_TOKEN.into(),
+            location_id: ghl_sandbox::DEMO_LOCATION_ID.into(),
+        },
+    )
+}
+
+impl World {
+    fn client(&self) -> Ghl {
+        client_at(&self.ghl)
+    }
+
+    async fn config(&self, body: Value) {
+        call("PUT", &format!("{}/_admin/config", self.ghl), Some(body)).await;
+    }
+
+    async fn contacts(&self) -> Vec<Value> {
+        contacts_at(&self.ghl).await
+    }
+
+    /// Plan against GHL as it is now.
+    async fn plan(&self, state: &SyncState) -> shared::sync::BulkPlan {
+        let ghl = self.client();
+        let listing = ghl_listing(&ghl).await.unwrap();
+        let m = mapping();
+        plan_bulk(
+            &candidates(&self.clients, |c| map_client(c, &m)),
+            &listing,
+            state,
+            ghl.location_id(),
+            now_ms(),
+        )
+    }
+}
+
+async fn contacts_at(base: &str) -> Vec<Value> {
+    let state = call("GET", &format!("{base}/_admin/state"), None).await;
+    state["locations"][ghl_sandbox::DEMO_LOCATION_ID]["contacts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Run a plan to its end (or its interruption) with an in-memory store.
+async fn run(
+    ghl: &Ghl,
+    outbox: &mut Outbox,
+    state: &mut SyncState,
+    store: &mut MemoryStore,
+) -> Result<RunState, Interrupted> {
+    execute(
+        ghl,
+        outbox,
+        state,
+        store,
+        &mut |_| Command::Continue,
+        &now_ms,
+    )
+    .await
+}
+
+/// What every pushable client must look like in GHL: email → (tags, note count).
+fn expected(clients: &[FitrClient]) -> BTreeMap<String, BTreeSet<String>> {
+    let m = mapping();
+    clients
+        .iter()
+        .filter_map(|c| map_client(c, &m).ok())
+        .map(|d| (d.email.clone(), d.tags.clone()))
+        .collect()
+}
+
+/// GHL holds exactly one contact per expected email, with exactly the expected tags and one
+/// note, and nothing else.
+fn assert_exact(contacts: &[Value], want: &BTreeMap<String, BTreeSet<String>>) {
+    let mut by_email: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for c in contacts {
+        by_email
+            .entry(c["email"].as_str().unwrap_or_default().to_lowercase())
+            .or_default()
+            .push(c);
+    }
+    let duplicates: Vec<_> = by_email.iter().filter(|(_, v)| v.len() > 1).collect();
+    assert!(duplicates.is_empty(), "duplicates: {duplicates:?}");
+    assert_eq!(
+        by_email.keys().collect::<BTreeSet<_>>(),
+        want.keys().collect::<BTreeSet<_>>(),
+        "the contacts are exactly the pushable clients"
+    );
+    for (email, tags) in want {
+        let c = by_email[email][0];
+        let have: BTreeSet<String> = c["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(&have, tags, "{email}");
+        assert_eq!(
+            c["notes"].as_array().unwrap().len(),
+            1,
+            "{email}: one note, never two"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_first_bulk_sync_creates_each_client_once_and_a_second_plans_nothing() {
+    let w = world(90, ghl_sandbox::Sandbox::default()).await;
+    let mut state = SyncState::default();
+    let plan = w.plan(&state).await;
+    let counts = plan.counts();
+    let want = expected(&w.clients);
+    assert_eq!(counts.create, want.len());
+    assert!(counts.refused >= 1, "the room-less client is refused");
+    let roomless = plan
+        .items
+        .iter()
+        .find(|i| i.decision == Decision::Refused)
+        .unwrap();
+    assert!(
+        roomless.reason.as_deref().unwrap().contains("no email"),
+        "{roomless:?}"
+    );
+    // A dry run writes nothing.
+    assert!(w.contacts().await.is_empty());
+
+    let ghl = w.client();
+    let mut store = MemoryStore::default();
+    let mut outbox = Outbox::from_plan("run-1", &plan, now_ms());
+    store.put(&outbox);
+    assert_eq!(
+        run(&ghl, &mut outbox, &mut state, &mut store).await,
+        Ok(RunState::Finished)
+    );
+    assert_exact(&w.contacts().await, &want);
+    assert_eq!(store.state(), state, "every link was saved");
+    assert_eq!(outbox.progress().created, want.len());
+
+    let again = w.plan(&state).await;
+    assert_eq!(again.counts().unchanged, want.len(), "{:?}", again.counts());
+    assert_eq!(again.write_requests(), 0);
+}
+
+#[tokio::test]
+async fn a_resync_right_after_writes_is_unchanged_despite_search_lag() {
+    // G20: search shows what was there a few seconds ago.
+    let w = world(60, ghl_sandbox::Sandbox::default()).await;
+    w.config(json!({"searchLagMs": 60_000})).await;
+    let mut state = SyncState::default();
+    let plan = w.plan(&state).await;
+    let ghl = w.client();
+    let mut store = MemoryStore::default();
+    let mut outbox = Outbox::from_plan("run-1", &plan, now_ms());
+    run(&ghl, &mut outbox, &mut state, &mut store)
+        .await
+        .unwrap();
+    let listed = ghl_listing(&ghl).await.unwrap();
+    assert!(listed.is_empty(), "search still lags: {}", listed.len());
+    let again = w.plan(&state).await;
+    assert_eq!(again.counts().create, 0);
+    assert_eq!(again.write_requests(), 0, "{:?}", again.counts());
+    assert_exact(&w.contacts().await, &expected(&w.clients));
+}
+
+#[tokio::test]
+async fn faults_on_5xx_429_storm_create_then_422_and_dropped_connections_end_exact() {
+    let w = world(70, ghl_sandbox::Sandbox::default()).await;
+    w.config(json!({
+        "errorRate": 0.15,
+        "dropRate": 0.05,
+        "faultSeed": 7,
+        "storeRejectedCreates": true,
+        "rateWindowMs": 400,
+        "rateMax": 12,
+    }))
+    .await;
+    // Another app on the same location spends a whole window's budget in a burst every third
+    // window: a 429 storm for us each time, with room left to finish between storms.
+    let noise = {
+        let url = format!(
+            "{}/contacts/?locationId={}",
+            w.ghl,
+            ghl_sandbox::DEMO_LOCATION_ID
+        );
+        tokio::spawn(async move {
+            loop {
+                for _ in 0..12 {
+                    let req = http::Request::get(&url)
+                        .header(
+                            "authorization",
+                            format!("Bearer {}", ghl_sandbox::DEMO_TOKEN),
+                        )
+                        .header("version", "2021-07-28")
+                        .body(Vec::new())
+                        .unwrap();
+                    let _ = NativeTransport::default().call(req).await;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+            }
+        })
+    };
+    let mut state = SyncState::default();
+    let mut store = MemoryStore::default();
+    let ghl = w.client();
+    // Faults may interrupt a run (no answer at all): resume until it finishes, as the worker
+    // does on its next wake-up.
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        assert!(runs < 50, "the run never finished");
+        let Ok(listing) = ghl_listing(&ghl).await else {
+            continue;
+        };
+        let mut outbox = match store.outbox() {
+            Some(o) if o.meta.state == RunState::Running => o,
+            _ if runs == 1 => {
+                let m = mapping();
+                let plan = plan_bulk(
+                    &candidates(&w.clients, |c| map_client(c, &m)),
+                    &listing,
+                    &state,
+                    ghl.location_id(),
+                    now_ms(),
+                );
+                let o = Outbox::from_plan("run-1", &plan, now_ms());
+                store.put(&o);
+                o
+            }
+            _ => break,
+        };
+        if run(&ghl, &mut outbox, &mut state, &mut store).await.is_ok() {
+            break;
+        }
+    }
+    noise.abort();
+    w.config(json!({"errorRate": 0, "dropRate": 0, "storeRejectedCreates": false}))
+        .await;
+    let outbox = store.outbox().unwrap();
+    let failed: Vec<_> = outbox
+        .jobs
+        .iter()
+        .filter(|j| !matches!(j.state, JobState::Done { .. }))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_exact(&w.contacts().await, &expected(&w.clients));
+    let log = call("GET", &format!("{}/_admin/requests", w.ghl), None).await;
+    let statuses: BTreeSet<u64> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["status"].as_u64())
+        .collect();
+    for s in [422, 429, 500] {
+        assert!(
+            statuses.contains(&s),
+            "the faults really fired: {statuses:?}"
+        );
+    }
+}
+
+/// A transport that loses the connection after a number of requests: the process dies there.
+struct DiesAfter {
+    inner: NativeTransport,
+    left: Cell<usize>,
+}
+
+impl Transport for DiesAfter {
+    async fn call(
+        &self,
+        req: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        if self.left.get() == 0 {
+            return Err(TransportError("the service worker was stopped".into()));
+        }
+        self.left.set(self.left.get() - 1);
+        self.inner.call(req).await
+    }
+}
+
+#[tokio::test]
+async fn a_run_stopped_mid_way_and_a_sandbox_restart_resume_without_repeating_a_write() {
+    let dir = std::env::temp_dir().join(format!("sync-restart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data: PathBuf = dir.join("ghl.json");
+    let _ = std::fs::remove_file(&data);
+    let sandbox = ghl_sandbox::Sandbox::open(&data, Default::default()).unwrap();
+    let (addr, task) = serve_at("127.0.0.1:0", ghl_sandbox::router(sandbox)).await;
+    let base = format!("http://{addr}");
+    let clients = fitr_clients(40).await;
+    let m = mapping();
+
+    // Plan, then stop after a few requests: in the middle of some step.
+    let listing = ghl_listing(&client_at(&base)).await.unwrap();
+    let mut state = SyncState::default();
+    let plan = plan_bulk(
+        &candidates(&clients, |c| map_client(c, &m)),
+        &listing,
+        &state,
+        &ghl_sandbox::DEMO_LOCATION_ID.into(),
+        now_ms(),
+    );
+    let mut store = MemoryStore::default();
+    let mut outbox = Outbox::from_plan("run-1", &plan, now_ms());
+    store.put(&outbox);
+    let dying = GhlClient::new(
+        DiesAfter {
+            inner: NativeTransport::default(),
+            left: Cell::new(23),
+        },
+        Credentials {
+            base: base.clone(),
+            token: ghl_sandbox::DEMO_TOKEN.into(),
+            location_id: ghl_sandbox::DEMO_LOCATION_ID.into(),
+        },
+    );
+    let stopped = execute(
+        &dying,
+        &mut outbox,
+        &mut state,
+        &mut store,
+        &mut |_| Command::Continue,
+        &now_ms,
+    )
+    .await;
+    assert!(
+        matches!(stopped, Err(Interrupted::Unreachable(_))),
+        "{stopped:?}"
+    );
+    let before = contacts_at(&base).await.len();
+    assert!(before > 0 && before < 39, "stopped mid-run: {before}");
+
+    // The sandbox restarts from its data file on the same address.
+    task.abort();
+    let _ = task.await;
+    let sandbox = ghl_sandbox::Sandbox::open(&data, Default::default()).unwrap();
+    let (_addr, _task) = serve_at(&addr.to_string(), ghl_sandbox::router(sandbox)).await;
+    assert_eq!(
+        contacts_at(&base).await.len(),
+        before,
+        "the sandbox kept its state"
+    );
+
+    // A new process: only what the store saved.
+    let mut outbox = store.outbox().unwrap();
+    let mut state = store.state();
+    assert_eq!(
+        run(&client_at(&base), &mut outbox, &mut state, &mut store).await,
+        Ok(RunState::Finished)
+    );
+    assert_exact(&contacts_at(&base).await, &expected(&clients));
+    let log = call("GET", &format!("{base}/_admin/requests"), None).await;
+    let creates = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["path"] == "/contacts/")
+        .count();
+    assert!(
+        creates <= expected(&clients).len() + 1,
+        "at most the one interrupted create is asked again after a lookup: {creates}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn pause_resume_and_cancel() {
+    let w = world(30, ghl_sandbox::Sandbox::default()).await;
+    let mut state = SyncState::default();
+    let plan = w.plan(&state).await;
+    let ghl = w.client();
+    let mut store = MemoryStore::default();
+    let mut outbox = Outbox::from_plan("run-1", &plan, now_ms());
+    let mut seen = Vec::new();
+    let end = execute(
+        &ghl,
+        &mut outbox,
+        &mut state,
+        &mut store,
+        &mut |p| {
+            seen.push(p.done);
+            if p.done == 5 {
+                Command::Pause
+            } else {
+                Command::Continue
+            }
+        },
+        &now_ms,
+    )
+    .await;
+    assert_eq!(end, Ok(RunState::Paused));
+    assert_eq!(
+        seen,
+        vec![0, 1, 2, 3, 4, 5],
+        "one progress event per client"
+    );
+    assert_eq!(w.contacts().await.len(), 5);
+    let end = execute(
+        &ghl,
+        &mut outbox,
+        &mut state,
+        &mut store,
+        &mut |p| {
+            if p.done == 8 {
+                Command::Cancel
+            } else {
+                Command::Continue
+            }
+        },
+        &now_ms,
+    )
+    .await;
+    assert_eq!(end, Ok(RunState::Cancelled));
+    assert_eq!(w.contacts().await.len(), 8);
+    let p = outbox.progress();
+    assert_eq!((p.created, p.cancelled), (8, plan.counts().create - 8));
+    // What was cancelled is planned again next time; what was done is not.
+    let next = w.plan(&state).await;
+    assert_eq!(next.counts().create, plan.counts().create - 8);
+}
+
+#[tokio::test]
+async fn a_linked_contact_deleted_in_ghl_is_verified_and_created_again_once() {
+    let w = world(12, ghl_sandbox::Sandbox::default()).await;
+    let mut state = SyncState::default();
+    let plan = w.plan(&state).await;
+    let ghl = w.client();
+    let mut store = MemoryStore::default();
+    let mut outbox = Outbox::from_plan("run-1", &plan, now_ms());
+    run(&ghl, &mut outbox, &mut state, &mut store)
+        .await
+        .unwrap();
+    let victim = w.contacts().await[0]["id"].as_str().unwrap().to_owned();
+    ghl.contacts()
+        .delete(&victim.as_str().into())
+        .await
+        .unwrap();
+    // Long after the last sync: a missing contact is no longer search lag.
+    for link in state.links.values_mut() {
+        if let Some(s) = &mut link.synced {
+            s.at_ms -= 3_600_000;
+        }
+    }
+    let plan = w.plan(&state).await;
+    assert_eq!(plan.counts().verify, 1, "{:?}", plan.counts());
+    let mut outbox = Outbox::from_plan("run-2", &plan, now_ms());
+    run(&ghl, &mut outbox, &mut state, &mut store)
+        .await
+        .unwrap();
+    assert!(
+        matches!(outbox.jobs[0].state, JobState::Done { created: true }),
+        "{:#?}",
+        outbox.jobs
+    );
+    assert_exact(&w.contacts().await, &expected(&w.clients));
+}
