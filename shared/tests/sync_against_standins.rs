@@ -552,3 +552,196 @@ async fn a_linked_contact_deleted_in_ghl_is_verified_and_created_again_once() {
     );
     assert_exact(&w.contacts().await, &expected(&w.clients));
 }
+
+/// The requests the sandbox logged since the last clear, as `METHOD path`.
+async fn requests_since_clear(base: &str) -> Vec<String> {
+    let log = call("GET", &format!("{base}/_admin/requests"), None).await;
+    call("DELETE", &format!("{base}/_admin/requests"), None).await;
+    log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_push_button_path_creates_then_reads_by_id_keeps_coach_tags_and_never_duplicates() {
+    use shared::{push::Outcome, sync::push_one};
+    let w = world(30, ghl_sandbox::Sandbox::default()).await;
+    let ghl = w.client();
+    let m = mapping();
+    let mut state = SyncState::default();
+    let mut store = MemoryStore::default();
+    let mut client = w
+        .clients
+        .iter()
+        .find(|c| c.email.is_some() && c.athlete.status.as_deref() == Some("Active"))
+        .cloned()
+        .expect("an Active client with an email");
+    let one = |c: &FitrClient| candidates(std::slice::from_ref(c), |c| map_client(c, &m)).remove(0);
+
+    let first = push_one(&ghl, &one(&client), None, &mut state, &mut store, &now_ms)
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, Outcome::Created);
+    let contacts = w.contacts().await;
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0]["id"], first.contact_id.0.as_str());
+    assert_eq!(state.links[&client.athlete.id].contact_id, first.contact_id);
+    assert_eq!(store.links, state.links, "the link is saved");
+
+    // A coach's own tag in GHL; the next push reads the contact by id and writes nothing.
+    let mut tags = contacts[0]["tags"].as_array().unwrap().clone();
+    tags.push(json!("vip"));
+    call(
+        "PATCH",
+        &format!("{}/_admin/contacts/{}", w.ghl, first.contact_id),
+        Some(json!({ "tags": tags })),
+    )
+    .await;
+    requests_since_clear(&w.ghl).await;
+    let again = push_one(&ghl, &one(&client), None, &mut state, &mut store, &now_ms)
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, Outcome::Unchanged, "{again:?}");
+    assert_eq!(
+        requests_since_clear(&w.ghl).await,
+        vec![format!("GET /contacts/{}", first.contact_id)],
+        "one read by id, no write"
+    );
+
+    // A status change: the status tag is swapped, vip stays, one new note.
+    client.athlete.status = Some("Needs Training".into());
+    let changed = push_one(&ghl, &one(&client), None, &mut state, &mut store, &now_ms)
+        .await
+        .unwrap();
+    assert_eq!(changed.outcome, Outcome::Updated);
+    let c = &w.contacts().await[0];
+    let tags: BTreeSet<&str> = c["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(
+        tags.contains("vip")
+            && tags.contains("fitr:needs-training")
+            && !tags.contains("fitr:active"),
+        "{tags:?}"
+    );
+    assert_eq!(c["notes"].as_array().unwrap().len(), 2);
+
+    // Deleted in GHL: the next push finds no contact by id and creates it once again.
+    call(
+        "DELETE",
+        &format!("{}/_admin/contacts/{}", w.ghl, first.contact_id),
+        None,
+    )
+    .await;
+    let recreated = push_one(&ghl, &one(&client), None, &mut state, &mut store, &now_ms)
+        .await
+        .unwrap();
+    assert_ne!(recreated.contact_id, first.contact_id);
+    assert_eq!(w.contacts().await.len(), 1);
+    assert_eq!(
+        state.links[&client.athlete.id].contact_id,
+        recreated.contact_id
+    );
+}
+
+#[tokio::test]
+async fn a_push_whose_create_was_stored_but_refused_or_cut_short_ends_with_one_contact() {
+    use shared::sync::push_one;
+    let w = world(30, ghl_sandbox::Sandbox::default()).await;
+    let ghl = w.client();
+    let m = mapping();
+    let mut pushable = w.clients.iter().filter(|c| map_client(c, &m).is_ok());
+    let one = |c: &FitrClient| candidates(std::slice::from_ref(c), |c| map_client(c, &m)).remove(0);
+
+    // G1: the create is stored, then answered 422. The push settles it by lookup.
+    w.config(json!({"storeRejectedCreates": true})).await;
+    let a = pushable.next().unwrap();
+    let mut state = SyncState::default();
+    let mut store = MemoryStore::default();
+    let report = push_one(&ghl, &one(a), None, &mut state, &mut store, &now_ms)
+        .await
+        .unwrap();
+    w.config(json!({"storeRejectedCreates": false})).await;
+    assert_eq!(w.contacts().await.len(), 1);
+    assert_eq!(state.links[&a.athlete.id].contact_id, report.contact_id);
+
+    // The worker stops after the first lookup: the job is saved as started, nothing created.
+    let b = pushable.next().unwrap();
+    let credentials = || Credentials {
+        base: w.ghl.clone(),
+        token: ghl_sandbox::DEMO_TOKEN.into(),
+        location_id: ghl_sandbox::DEMO_LOCATION_ID.into(),
+    };
+    let dying = GhlClient::new(
+        DiesAfter {
+            inner: NativeTransport::default(),
+            left: Cell::new(1),
+        },
+        credentials(),
+    );
+    let cut = push_one(&dying, &one(b), None, &mut state, &mut store, &now_ms).await;
+    assert!(cut.unwrap_err().contains("push again"));
+    assert_eq!(w.contacts().await.len(), 1, "only a lookup went through");
+    // Next, the create reaches GHL but its answer is lost: the job stays started on it.
+    let dying = GhlClient::new(
+        LosesCreateAnswer {
+            inner: NativeTransport::default(),
+            lost: Cell::new(false),
+        },
+        credentials(),
+    );
+    let unfinished = store.jobs.get(&0).cloned();
+    let cut = push_one(&dying, &one(b), unfinished, &mut state, &mut store, &now_ms).await;
+    assert!(cut.is_err());
+    assert_eq!(w.contacts().await.len(), 2, "the create reached GHL");
+    // The next push finishes the cut-short job first (settled by lookup): no second contact.
+    let unfinished = store.jobs.get(&0).cloned();
+    assert!(
+        unfinished
+            .as_ref()
+            .is_some_and(|j| j.state == JobState::Pending)
+    );
+    let report = push_one(&ghl, &one(b), unfinished, &mut state, &mut store, &now_ms)
+        .await
+        .unwrap();
+    assert_eq!(w.contacts().await.len(), 2);
+    assert_eq!(state.links[&b.athlete.id].contact_id, report.contact_id);
+    assert_exact(&w.contacts().await, &expected(&[a.clone(), b.clone()]));
+}
+
+/// A transport whose first create reaches GHL but whose answer is lost (the worker stopped
+/// while waiting for it); nothing after it is sent.
+struct LosesCreateAnswer {
+    inner: NativeTransport,
+    lost: Cell<bool>,
+}
+
+impl Transport for LosesCreateAnswer {
+    async fn call(
+        &self,
+        req: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        if self.lost.get() {
+            return Err(TransportError("the service worker was stopped".into()));
+        }
+        let create = req.method() == http::Method::POST && req.uri().path() == "/contacts/";
+        let res = self.inner.call(req).await;
+        if create {
+            self.lost.set(true);
+            return Err(TransportError("the service worker was stopped".into()));
+        }
+        res
+    }
+}

@@ -50,6 +50,9 @@ pub enum Step {
     /// The linked contact is missing from search for longer than lag explains: read it by id
     /// and plan again (re-created only if GHL no longer has it and no contact matches).
     Verify,
+    /// Not linked, and no listing at hand (a single push): find the person through the
+    /// duplicate lookup (email, then phone), then plan against what GHL holds, or create.
+    Lookup,
 }
 
 /// One FITR client, mapped or refused with the reason.
@@ -171,6 +174,32 @@ fn phone_key(p: &str) -> String {
     p.chars()
         .filter(|c| c.is_ascii_digit() || *c == '+')
         .collect()
+}
+
+/// Plan one client without a listing (the push button): a linked client's contact is read by
+/// id ([`Step::Verify`]), an unlinked one is looked up by email, then phone ([`Step::Lookup`]).
+/// Either way the minimal diff is planned when the contact is read, in the outbox.
+pub fn plan_one(c: &Candidate, state: &SyncState) -> ClientPlan {
+    let desired = match &c.desired {
+        Err(reason) => return refused(c, reason.clone()),
+        Ok(d) => d,
+    };
+    let link = state.links.get(&c.fitr_id);
+    ClientPlan {
+        fitr_id: c.fitr_id,
+        name: c.name.clone(),
+        decision: Decision::Verify,
+        contact_id: link.map(|l| l.contact_id.clone()),
+        steps: vec![if link.is_some() {
+            Step::Verify
+        } else {
+            Step::Lookup
+        }],
+        changes: Vec::new(),
+        reason: None,
+        warnings: desired.warnings.clone(),
+        desired: Some(desired.clone()),
+    }
 }
 
 /// Plan every candidate against GHL's listing and the stored links.

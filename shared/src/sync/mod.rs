@@ -8,14 +8,17 @@
 //!   runs it through the GHL client, saving each step before and after its request, and
 //!   resumes a stopped run without repeating a finished write.
 //! - [`state`]: what is remembered between runs: links and what was last written.
+//! - [`one`]: one client through the same outbox: the push button.
 //! - [`bulk`]: the reads that feed the engine (every FITR client, GHL's listing) and the
 //!   in-memory store.
 
 pub mod bulk;
 pub mod engine;
+pub mod one;
 pub mod outbox;
 pub mod state;
 
-pub use engine::{BulkPlan, Candidate, ClientPlan, Counts, Decision, Step, plan_bulk};
+pub use engine::{BulkPlan, Candidate, ClientPlan, Counts, Decision, Step, plan_bulk, plan_one};
+pub use one::push_one;
 pub use outbox::{Command, Job, JobState, Outbox, OutboxStore, Progress, RunState, execute};
 pub use state::{Link, SyncState, Synced};

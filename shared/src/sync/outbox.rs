@@ -113,18 +113,26 @@ impl Outbox {
             match &j.state {
                 JobState::Pending => {}
                 JobState::Done { created: true } => p.created += 1,
+                JobState::Done { created: false } if j.changes.is_empty() => p.unchanged += 1,
                 JobState::Done { created: false } => p.updated += 1,
-                JobState::Failed { .. } => p.failed += 1,
+                JobState::Failed { reason } => {
+                    p.failed += 1;
+                    p.failures.push(Failure {
+                        fitr_id: j.fitr_id,
+                        name: j.name.clone(),
+                        reason: reason.clone(),
+                    });
+                }
                 JobState::Cancelled => p.cancelled += 1,
             }
         }
-        p.done = p.created + p.updated + p.failed + p.cancelled;
+        p.done = p.created + p.updated + p.unchanged + p.failed + p.cancelled;
         p
     }
 }
 
 impl Job {
-    fn of(item: &ClientPlan) -> Option<Self> {
+    pub(crate) fn of(item: &ClientPlan) -> Option<Self> {
         if item.steps.is_empty()
             || !matches!(
                 item.decision,
@@ -170,10 +178,21 @@ pub struct Progress {
     pub done: usize,
     pub created: usize,
     pub updated: usize,
+    /// Read by id and found already up to date.
+    pub unchanged: usize,
     pub failed: usize,
     pub cancelled: usize,
     /// The client being worked on.
     pub current: Option<String>,
+    /// Each failed client, with GHL's words and what to do.
+    pub failures: Vec<Failure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub fitr_id: u64,
+    pub name: String,
+    pub reason: String,
 }
 
 /// What the caller wants after each progress event.
@@ -399,8 +418,8 @@ async fn perform<T: Transport>(
             let mut attempts = 0;
             let mut look_first = resuming;
             loop {
-                if look_first && let Some(c) = find_existing(ghl, &job.desired).await? {
-                    return replan(ghl, &job.desired, &c, None).await;
+                if look_first && let Some(effect) = settle(ghl, job).await? {
+                    return Ok(effect);
                 }
                 let e = match ghl.contacts().create(&body).await {
                     Ok(c) => {
@@ -411,8 +430,8 @@ async fn perform<T: Transport>(
                 };
                 attempts += 1;
                 if !transient(&e) || attempts >= ATTEMPTS {
-                    return match find_existing(ghl, &job.desired).await? {
-                        Some(c) => replan(ghl, &job.desired, &c, None).await,
+                    return match settle(ghl, job).await? {
+                        Some(effect) => Ok(effect),
                         None => Err(StepError::from(e)),
                     };
                 }
@@ -477,14 +496,14 @@ async fn perform<T: Transport>(
                         .get(&job.fitr_id)
                         .and_then(|l| l.synced.as_ref())
                         .map(|s| s.note.clone());
-                    replan(ghl, &job.desired, &c, last).await
+                    replan(ghl, &job.desired, c, last).await
                 }
                 Err(e) if e.is_not_found() => {
                     // Deleted in GHL: forget the link; match again, else create.
                     state.links.remove(&job.fitr_id);
                     job.contact_id = None;
-                    match find_existing(ghl, &job.desired).await? {
-                        Some(c) => replan(ghl, &job.desired, &c, None).await,
+                    match settle(ghl, job).await? {
+                        Some(effect) => Ok(effect),
                         None => {
                             job.changes
                                 .push("the linked contact was deleted in GHL".into());
@@ -496,6 +515,13 @@ async fn perform<T: Transport>(
                 Err(e) => Err(e.into()),
             }
         }
+        Step::Lookup => match settle(ghl, job).await? {
+            Some(effect) => Ok(effect),
+            None => {
+                let (steps, _) = steps_for(&job.desired, ghl.location_id(), None, None);
+                Ok(Effect::Then(steps))
+            }
+        },
     }
 }
 
@@ -525,14 +551,14 @@ fn on_missing<R>(
     }
 }
 
-/// The steps that bring `contact` (read in full) to the desired state.
+/// The steps that bring `contact` (read in full, by id) to the desired state; the contact's
+/// notes are read only when the last note written is not known.
 async fn replan<T: Transport>(
     ghl: &GhlClient<T>,
     desired: &DesiredContact,
-    found: &Contact,
+    contact: Contact,
     last_note: Option<String>,
 ) -> Result<Effect, StepError> {
-    let contact = ghl.contacts().get(&found.id).await?;
     let last_note = match last_note {
         Some(n) => Some(n),
         None => last_sync_note(&ghl.notes().list(&contact.id).await?).map(str::to_owned),
@@ -546,25 +572,39 @@ async fn replan<T: Transport>(
     Ok(Effect::Replan(contact.id, steps))
 }
 
+/// Find the person in GHL (see [`find_existing`]) and plan against them: `None` when GHL has
+/// nobody; an ambiguous match fails the job with its reason, never guessed.
+async fn settle<T: Transport>(
+    ghl: &GhlClient<T>,
+    job: &mut Job,
+) -> Result<Option<Effect>, StepError> {
+    match find_existing(ghl, &job.desired).await? {
+        (Match::New, _) => Ok(None),
+        (Match::Ambiguous(reason), _) => Err(StepError::Fail(reason)),
+        (Match::Existing(c), desired) => {
+            // The phone may have been left out (held by another contact): plan without it.
+            job.desired = desired;
+            // The lookup may answer with a projection: read the contact itself.
+            let contact = ghl.contacts().get(&c.id).await?;
+            replan(ghl, &job.desired, contact, None).await.map(Some)
+        }
+    }
+}
+
 /// The contact GHL holds for this person, by the engine's matching rules: email through the
-/// duplicate lookup, then phone (the lookup, since a phone search filter misses, G5).
+/// duplicate lookup, then the phone's holder (the lookup, since a phone search filter misses,
+/// G5); see [`match_contact`]. Returns the desired contact to plan with.
 pub async fn find_existing<T: Transport>(
     ghl: &GhlClient<T>,
     desired: &DesiredContact,
-) -> Result<Option<Contact>, Error> {
+) -> Result<(Match, DesiredContact), Error> {
     let contacts = ghl.contacts();
     let by_email = contacts
         .find_duplicate(DuplicateBy::Email(&desired.email))
         .await?;
-    if by_email.is_some() {
-        return Ok(by_email);
-    }
     let by_phone = match &desired.phone {
         Some(phone) => contacts.find_duplicate(DuplicateBy::Phone(phone)).await?,
         None => None,
     };
-    Ok(match match_contact(desired, None, by_phone).0 {
-        Match::Existing(c) => Some(*c),
-        Match::New | Match::Ambiguous(_) => None,
-    })
+    Ok(match_contact(desired, by_email, by_phone))
 }
