@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::push::PushReport;
 use crate::settings::Settings;
+use crate::sync::{BulkPlan, Counts, Progress};
 
 /// Marks our messages; bump on an incompatible change.
 pub const TAG: &str = "fitr-ghl/1";
@@ -29,6 +30,31 @@ pub enum Request {
     TestConnection {
         settings: Settings,
     },
+    /// Sent by the content script on a FITR page: the page's session, kept for this browser
+    /// session only (`chrome.storage.session`), so that the options page can read the clients.
+    RememberFitrSession {
+        session: FitrSession,
+    },
+    /// Plan a sync of every client without writing. `fitr: None` uses the remembered session.
+    DryRun {
+        fitr: Option<FitrSession>,
+    },
+    /// Plan and run a sync of every client; it continues in the background and resumes by
+    /// itself if the worker is stopped.
+    StartSync {
+        fitr: Option<FitrSession>,
+    },
+    SyncStatus,
+    PauseSync,
+    ResumeSync,
+    CancelSync,
+}
+
+/// A signed-in FITR page: its origin and its `localStorage.access_token`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitrSession {
+    pub origin: String,
+    pub token: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +64,11 @@ pub enum Response {
     Settings { settings: Option<Settings> },
     Saved,
     Connected { contact_count: u64 },
+    Remembered,
+    /// A dry run: every client's decision and steps.
+    Plan { counts: Counts, plan: BulkPlan },
+    /// The current (or last) sync run; `None` before the first.
+    Sync { progress: Option<Progress> },
     Error { message: String },
 }
 
@@ -101,6 +132,42 @@ mod tests {
                 fitr_token: "t".into()
             })
         );
+    }
+
+    #[test]
+    fn the_sync_messages_decode_as_the_pages_send_them() {
+        // extension/static/content.js
+        let msg = json!({"tag":"fitr-ghl/1","request":{"type":"remember_fitr_session",
+            "session":{"origin":"https://app.fitr.training","token":"t"}}});
+        assert_eq!(
+            decode_request(msg),
+            Ok(Request::RememberFitrSession {
+                session: FitrSession {
+                    origin: "https://app.fitr.training".into(),
+                    token: "t".into()
+                }
+            })
+        );
+        // tests/e2e/run.mjs and the app's sync panel
+        for (msg, want) in [
+            (
+                json!({"type":"dry_run","fitr":null}),
+                Request::DryRun { fitr: None },
+            ),
+            (
+                json!({"type":"start_sync","fitr":null}),
+                Request::StartSync { fitr: None },
+            ),
+            (json!({"type":"sync_status"}), Request::SyncStatus),
+            (json!({"type":"pause_sync"}), Request::PauseSync),
+            (json!({"type":"resume_sync"}), Request::ResumeSync),
+            (json!({"type":"cancel_sync"}), Request::CancelSync),
+        ] {
+            assert_eq!(
+                decode_request(json!({"tag":"fitr-ghl/1","request":msg})),
+                Ok(want)
+            );
+        }
     }
 
     #[test]

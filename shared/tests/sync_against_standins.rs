@@ -745,3 +745,36 @@ impl Transport for LosesCreateAnswer {
         res
     }
 }
+
+#[tokio::test]
+async fn a_refused_token_pauses_the_run_instead_of_failing_every_client() {
+    let w = world(12, ghl_sandbox::Sandbox::default()).await;
+    let mut state = SyncState::default();
+    let plan = w.plan(&state).await;
+    let mut store = MemoryStore::default();
+    let mut outbox = Outbox::from_plan("run-1", &plan, now_ms());
+    store.put(&outbox);
+    let revoked = GhlClient::new(
+        Paced::new(NativeTransport::default(), TokioClock::default()),
+        Credentials {
+            base: w.ghl.clone(),
+            token: "pit-revoked".into(),
+            location_id: ghl_sandbox::DEMO_LOCATION_ID.into(),
+        },
+    );
+    let end = run(&revoked, &mut outbox, &mut state, &mut store).await;
+    assert!(
+        matches!(&end, Err(Interrupted::Unauthorized(m)) if m.contains("401")),
+        "{end:?}"
+    );
+    let saved = store.outbox().unwrap();
+    assert_eq!(saved.meta.state, RunState::Paused);
+    assert_eq!(saved.progress().failed, 0, "no client is failed for it");
+    // With the token fixed, resuming finishes the run exactly.
+    let mut outbox = store.outbox().unwrap();
+    assert_eq!(
+        run(&w.client(), &mut outbox, &mut state, &mut store).await,
+        Ok(RunState::Finished)
+    );
+    assert_exact(&w.contacts().await, &expected(&w.clients));
+}

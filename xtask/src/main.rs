@@ -7,7 +7,7 @@
 //!   extension and the app, and run the browser end-to-end tests against the stand-ins.
 //! - `build`: install what is missing, build the extension (`dist/chrome`) and the app
 //!   (`dist/app`).
-//! - `bench client`: the client benchmark; figures printed and recorded in BENCHMARKS.md.
+//! - `bench client`, `bench sync`: the benchmarks; figures printed and recorded in BENCHMARKS.md.
 //!
 //! Tools live in `.tools/` (git-ignored), one folder per tool and version: deleting it replays
 //! the cold path. A tool that is present is not installed again.
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::bench(&root, &args[1..]),
         Some("build") => tools::ensure_build_tools(&root).and_then(|t| build::all(&root, &t)),
         _ => {
-            eprintln!("usage: cargo xtask run [--no-browser] | test | build | bench client");
+            eprintln!("usage: cargo xtask run [--no-browser] | test | build | bench client|sync");
             return ExitCode::from(2);
         }
     };

@@ -210,6 +210,11 @@ pub enum Interrupted {
     Unreachable(String),
     #[error("the sync's progress could not be saved ({0}); the run stopped so nothing is lost")]
     Store(String),
+    /// 401/403: every client would fail alike, so the run is paused instead.
+    #[error(
+        "GHL refused the connection ({0}): the sync is paused; fix the token or location in the options, then resume it"
+    )]
+    Unauthorized(String),
 }
 
 enum StepError {
@@ -223,7 +228,15 @@ impl From<Error> for StepError {
     fn from(e: Error) -> Self {
         match e {
             Error::Transport(m) => StepError::Interrupt(Interrupted::Unreachable(m)),
-            e => StepError::Fail(e.to_string()),
+            e => match e.status() {
+                Some(401 | 403) => StepError::Interrupt(Interrupted::Unauthorized(e.to_string())),
+                // Still busy or failing after the transport's own retries: nothing is lost by
+                // stopping here and resuming later.
+                Some(429 | 500..=599) => {
+                    StepError::Interrupt(Interrupted::Unreachable(e.to_string()))
+                }
+                _ => StepError::Fail(e.to_string()),
+            },
         }
     }
 }
@@ -277,7 +290,16 @@ pub async fn execute<T: Transport, S: OutboxStore>(
                 return Ok(RunState::Cancelled);
             }
         }
-        run_job(ghl, &mut outbox.jobs[index], index, state, store, now).await?;
+        if let Err(e) = run_job(ghl, &mut outbox.jobs[index], index, state, store, now).await {
+            if matches!(e, Interrupted::Unauthorized(_)) {
+                outbox.meta.state = RunState::Paused;
+                store
+                    .save_meta(&outbox.meta)
+                    .await
+                    .map_err(Interrupted::Store)?;
+            }
+            return Err(e);
+        }
     }
     outbox.meta.state = RunState::Finished;
     store
