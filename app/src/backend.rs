@@ -129,6 +129,29 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// A sync request: only the extension can read FITR and run a sync.
+    pub async fn sync(self, request: Request) -> Result<Response, String> {
+        match self {
+            Backend::Extension => match ask(request).await? {
+                Response::Error { message } => Err(message),
+                other => Ok(other),
+            },
+            Backend::Hosted => Err("Syncing every client needs the FITR ⇄ GHL extension: install it and use its options page.".into()),
+        }
+    }
+}
+
+/// Wait, without blocking the page (`setTimeout`).
+pub async fn sleep_ms(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 fn local_storage() -> Result<web_sys::Storage, String> {
     web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())

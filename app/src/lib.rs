@@ -7,6 +7,7 @@
 
 mod backend;
 mod settings_form;
+mod sync_panel;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -30,6 +31,7 @@ fn App() -> impl IntoView {
                 }}
             </p>
             <settings_form::SettingsForm backend=backend />
+            {(backend == backend::Backend::Extension).then(|| view! { <sync_panel::SyncPanel backend=backend /> })}
         </main>
     }
 }

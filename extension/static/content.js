@@ -94,10 +94,25 @@
     }
   }
 
+  // Let the worker read the clients for a sync started from the options page: the page's
+  // session (kept for this browser session only), sent again whenever the page renews it.
+  let rememberedToken = null;
+  function rememberSession() {
+    const token = window.localStorage.getItem("access_token");
+    if (!token || token === rememberedToken) return;
+    rememberedToken = token;
+    chrome.runtime
+      .sendMessage({ tag: TAG, request: { type: "remember_fitr_session", session: { origin: location.origin, token } } })
+      .catch(() => {
+        rememberedToken = null;
+      });
+  }
+
   // Rows render late and routes change without page loads: watch the DOM.
   let warnTimer = null;
   let banner = null;
   function scan() {
+    rememberSession();
     const links = document.querySelectorAll(ANCHORS.clientLink);
     links.forEach(decorate);
     const found = document.querySelector(`[${MARK}]`) !== null;

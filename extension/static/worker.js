@@ -1,7 +1,7 @@
 // The service worker's JS shim. Listeners are registered synchronously, at the top level,
 // before the wasm module has loaded: a message that wakes a stopped worker is otherwise lost.
 // Each message is handed to Rust (`handle_message`) once the module is ready.
-import init, { handle_message } from "./worker/extension_worker.js";
+import init, { handle_message, resume_sync } from "./worker/extension_worker.js";
 
 const ready = init();
 
@@ -17,3 +17,13 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     );
   return true; // answer asynchronously
 });
+
+// An unfinished sync run goes on whenever the worker starts (Chrome stops idle workers) and
+// when its alarm fires; Rust makes sure only one run executes.
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === "fitr-ghl-sync") ready.then(() => resume_sync());
+});
+chrome.runtime.onStartup.addListener(() => {
+  ready.then(() => resume_sync());
+});
+ready.then(() => resume_sync());

@@ -60,16 +60,29 @@ pub struct FitrSession {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
-    Pushed { report: PushReport },
-    Settings { settings: Option<Settings> },
+    Pushed {
+        report: PushReport,
+    },
+    Settings {
+        settings: Option<Settings>,
+    },
     Saved,
-    Connected { contact_count: u64 },
+    Connected {
+        contact_count: u64,
+    },
     Remembered,
     /// A dry run: every client's decision and steps.
-    Plan { counts: Counts, plan: BulkPlan },
+    Plan {
+        counts: Counts,
+        plan: BulkPlan,
+    },
     /// The current (or last) sync run; `None` before the first.
-    Sync { progress: Option<Progress> },
-    Error { message: String },
+    Sync {
+        progress: Option<Progress>,
+    },
+    Error {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

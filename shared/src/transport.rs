@@ -77,7 +77,42 @@ mod web {
     }
 }
 #[cfg(target_arch = "wasm32")]
+mod web_clock {
+    use wasm_bindgen::{JsCast, JsValue};
+
+    /// The browser's clock for pacing: `Date.now()` and `setTimeout`, which exist in windows,
+    /// extension pages and service workers alike (reached through `globalThis`).
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct BrowserClock;
+
+    impl crate::ghl::pacing::Clock for BrowserClock {
+        fn now_ms(&self) -> u64 {
+            js_sys::Date::now() as u64
+        }
+
+        async fn sleep(&self, ms: u64) {
+            let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+                let global = js_sys::global();
+                let set_timeout = js_sys::Reflect::get(&global, &JsValue::from_str("setTimeout"))
+                    .ok()
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+                match set_timeout {
+                    Some(f) => {
+                        let _ = f.call2(&global, &resolve, &JsValue::from_f64(ms as f64));
+                    }
+                    None => {
+                        let _ = resolve.call0(&JsValue::NULL);
+                    }
+                }
+            });
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        }
+    }
+}
+#[cfg(target_arch = "wasm32")]
 pub use web::FetchTransport;
+#[cfg(target_arch = "wasm32")]
+pub use web_clock::BrowserClock;
 
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 mod native {

@@ -292,6 +292,121 @@ await test("the local sandbox setting: permission asked for that origin, and pus
   await options.close();
 });
 
+/// Send one typed message to the worker from an extension page.
+async function ask(from, request) {
+  const reply = await from.evaluate((request) => chrome.runtime.sendMessage({ tag: "fitr-ghl/1", request }), request);
+  assert.equal(reply?.tag, "fitr-ghl/1", JSON.stringify(reply));
+  return reply.response;
+}
+
+await test("a bulk sync survives its service worker being stopped mid-run, resumes by itself and ends exact", async () => {
+  // The FITR page hands its session to the worker; the options page starts the run.
+  await showRow(target);
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${EXT_ID}/options.html`);
+  const dry = await ask(options, { type: "dry_run", fitr: null });
+  assert.equal(dry.type, "plan", JSON.stringify(dry));
+  const all = await fitrClients();
+  assert.equal(dry.plan.items.length, all.length, "every FITR client, all tabs, is planned");
+  const refused = dry.plan.items.filter((i) => i.decision === "refused");
+  for (const r of refused) assert.ok(r.reason, `${r.name} is refused with a reason`);
+  for (const c of all.filter((c) => !c.email)) {
+    assert.ok(refused.some((r) => r.fitr_id === c.id), `${c.full_name} (no email) is refused`);
+  }
+  const pushable = dry.plan.items.filter((i) => ["create", "update", "unchanged", "verify"].includes(i.decision));
+  assert.ok(dry.counts.create > 20, JSON.stringify(dry.counts));
+  assert.equal((await ghlContacts()).length, dry.counts.update + dry.counts.unchanged + dry.counts.verify, "the dry run wrote nothing");
+
+  const started = await ask(options, { type: "start_sync", fitr: null });
+  assert.equal(started.type, "sync", JSON.stringify(started));
+  // Let it make some progress, then stop the real service worker through the DevTools protocol.
+  const deadline = Date.now() + 60000;
+  let progress;
+  do {
+    await new Promise((r) => setTimeout(r, 200));
+    progress = (await ask(options, { type: "sync_status" })).progress;
+  } while (progress.done < 8 && Date.now() < deadline);
+  assert.ok(progress.done >= 8 && progress.done < progress.total, `mid-run: ${JSON.stringify(progress)}`);
+  await options.close();
+  // A script-less extension page: its DevTools session sees the extension's worker versions.
+  const probe = await context.newPage();
+  await probe.goto(`chrome-extension://${EXT_ID}/manifest.json`);
+  const cdp = await context.newCDPSession(probe);
+  const versions = new Map();
+  cdp.on("ServiceWorker.workerVersionUpdated", ({ versions: vs }) => vs.forEach((v) => versions.set(v.versionId, v)));
+  await cdp.send("ServiceWorker.enable");
+  const ours = () => [...versions.values()].find((v) => v.scriptURL.startsWith(`chrome-extension://${EXT_ID}/`));
+  const waitFor = async (what, ok, ms) => {
+    const end = Date.now() + ms;
+    while (!ok()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify([...versions.values()])}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await waitFor("the running worker", () => ours()?.runningStatus === "running", 10000);
+  await page.goto("about:blank"); // no FITR page left to wake the worker with a message
+  await cdp.send("ServiceWorker.stopWorker", { versionId: ours().versionId });
+  await waitFor("the worker to stop", () => ours()?.runningStatus === "stopped", 15000);
+  const atStop = (await ghlContacts()).length;
+  assert.ok(atStop < pushable.length, `stopped before the end: ${atStop} of ${pushable.length}`);
+
+  // Nothing sends the worker a message: only its alarm can start it again.
+  await waitFor("the alarm to start the worker again", () => ours()?.runningStatus === "running", 90000);
+  await probe.close();
+  const until = Date.now() + 120000;
+  let contacts;
+  do {
+    await new Promise((r) => setTimeout(r, 1000));
+    contacts = await ghlContacts();
+  } while (contacts.length < pushable.length && Date.now() < until);
+  const check = await context.newPage();
+  await check.goto(`chrome-extension://${EXT_ID}/options.html`);
+  let status;
+  do {
+    status = (await ask(check, { type: "sync_status" })).progress;
+    if (status.state !== "finished") await new Promise((r) => setTimeout(r, 500));
+  } while (status.state !== "finished" && Date.now() < until);
+  await check.close();
+  assert.equal(status.state, "finished", JSON.stringify(status));
+  assert.deepEqual(status.failures, []);
+
+  // Exact: one contact per pushable client, none for the others, managed tags as FITR says.
+  contacts = await ghlContacts();
+  const byEmail = new Map();
+  for (const c of contacts) byEmail.set(c.email, [...(byEmail.get(c.email) ?? []), c]);
+  const dups = [...byEmail].filter(([, v]) => v.length > 1).map(([e]) => e);
+  assert.deepEqual(dups, [], "no duplicates");
+  assert.equal(contacts.length, pushable.length);
+  const fitrById = new Map((await fitrClients()).map((c) => [c.id, c]));
+  for (const item of pushable) {
+    const c = byEmail.get(item.desired.email)?.[0];
+    assert.ok(c, `${item.name} is in GHL`);
+    const f = fitrById.get(item.fitr_id);
+    const managed = c.tags.filter((t) => t.startsWith("fitr:")).sort();
+    const want = [`fitr:${slug(f.status)}`];
+    if (f.plan?.title) want.push(`fitr:program:${slug(f.plan.title)}`);
+    if (f.plan?.kind) want.push(`fitr:program-type:${slug(f.plan.kind)}`);
+    if (f.plan?.membership?.state) want.push(`fitr:membership:${slug(f.plan.membership.state)}`);
+    assert.deepEqual(managed, want.filter((t) => !t.endsWith(":")).sort(), `${item.name}`);
+    assert.equal(c.notes.length, c.id === contactId ? 2 : 1, `${item.name}: notes`);
+  }
+  assert.ok(byEmail.get(target.email.trim().toLowerCase())[0].tags.includes("vip"), "the coach's own tag survived");
+
+  // The options page shows the finished run, and a dry run now plans no write.
+  const panel = await context.newPage();
+  await panel.goto(`chrome-extension://${EXT_ID}/options.html`);
+  await panel.locator("#sync-progress[data-state=finished]").waitFor({ timeout: 15000 });
+  assert.match(await panel.locator("#sync-progress").innerText(), new RegExp(`finished: ${status.total} of ${status.total} clients`));
+  await panel.locator("#dry-run").click();
+  await panel.locator("#dry-run-result").waitFor({ timeout: 30000 });
+  const summary = await panel.locator("#dry-run-result p").first().innerText();
+  assert.match(summary, new RegExp(`^Dry run: 0 to create, 0 to update, ${pushable.length} unchanged`), summary);
+  assert.equal(await panel.locator("#dry-run-result tr[data-decision=create]").count(), 0);
+  assert.ok((await panel.locator("#dry-run-result tr[data-decision=refused]").count()) >= 1, "refused clients are listed with the reason");
+  await panel.screenshot({ path: path.join(ARTIFACTS, "sync-panel.png"), fullPage: true });
+  await panel.close();
+});
+
 await test("the hosted app tests the sandbox, and says the extension is needed for live", async () => {
   const app = await context.newPage();
   await app.goto(APP_URL);

@@ -4,15 +4,15 @@ use shared::{
     fitr::FitrApi,
     ghl::GhlClient,
     mapping::{ResolvedMapping, map_client},
-    protocol::{Request, Response},
-    push::push,
+    protocol::{FitrSession, Request, Response},
     settings::Settings,
+    sync::{bulk::candidates, push_one},
     transport::FetchTransport,
 };
 
 use std::{cell::RefCell, collections::HashSet};
 
-use crate::chrome;
+use crate::{chrome, store, sync};
 
 thread_local! {
     /// Clients being pushed right now: a second push of the same client (another tab, a
@@ -37,8 +37,12 @@ impl Drop for Claim {
     }
 }
 
+pub fn pushes_in_flight() -> bool {
+    IN_FLIGHT.with(|s| !s.borrow().is_empty())
+}
+
 /// The FITR origins the worker reads from (the manifest's content-script match).
-const FITR_ORIGINS: &[&str] = &["https://app.fitr.training"];
+pub const FITR_ORIGINS: &[&str] = &["https://app.fitr.training"];
 
 pub async fn handle(request: Request) -> Response {
     let result = match request {
@@ -57,6 +61,28 @@ pub async fn handle(request: Request) -> Response {
             .map(|settings| Response::Settings { settings }),
         Request::SaveSettings { settings } => save(settings).await,
         Request::TestConnection { settings } => test_connection(&settings).await,
+        Request::RememberFitrSession { session } => {
+            sync::remember(session).await.map(|()| Response::Remembered)
+        }
+        Request::DryRun { fitr } => sync::plan(fitr).await.map(|plan| Response::Plan {
+            counts: plan.counts(),
+            plan,
+        }),
+        Request::StartSync { fitr } => sync::start(fitr)
+            .await
+            .map(|p| Response::Sync { progress: Some(p) }),
+        Request::SyncStatus => sync::status()
+            .await
+            .map(|progress| Response::Sync { progress }),
+        Request::PauseSync => sync::pause()
+            .await
+            .map(|progress| Response::Sync { progress }),
+        Request::ResumeSync => sync::resume()
+            .await
+            .map(|progress| Response::Sync { progress }),
+        Request::CancelSync => sync::cancel()
+            .await
+            .map(|progress| Response::Sync { progress }),
     };
     result.unwrap_or_else(|message| Response::Error { message })
 }
@@ -74,6 +100,25 @@ async fn test_connection(settings: &Settings) -> Result<Response, String> {
     Ok(Response::Connected { contact_count })
 }
 
+/// The coach's mapping, with custom fields resolved to this location's ids (G9) when one is
+/// mapped.
+pub async fn resolved_mapping(
+    ghl: &sync::Ghl,
+    settings: &Settings,
+) -> Result<ResolvedMapping, String> {
+    if settings.mapping.status_field.is_none() {
+        return Ok(ResolvedMapping::without_fields(settings.mapping.clone()));
+    }
+    let fields = ghl
+        .locations()
+        .custom_fields()
+        .await
+        .map_err(|e| e.to_string())?;
+    settings.mapping.resolve(&fields).map_err(|e| e.to_string())
+}
+
+/// One client through the sync engine: read from FITR, mapped, matched (link, email, phone)
+/// and brought up to date, the link saved.
 async fn push_client(client_id: u64, origin: &str, token: &str) -> Result<Response, String> {
     if !FITR_ORIGINS.contains(&origin) {
         return Err(format!(
@@ -83,31 +128,35 @@ async fn push_client(client_id: u64, origin: &str, token: &str) -> Result<Respon
     if token.trim().is_empty() {
         return Err("You are not signed in to FITR: sign in, then push again.".into());
     }
-    let settings = chrome::load_settings().await?.ok_or(
-        "GHL is not connected yet: open the extension's options, enter the token and location, and save.",
-    )?;
-    settings.validate()?;
+    if sync::busy().await? {
+        return Err("A sync of all clients is running and includes this client: wait for it to finish, or pause it, then push again.".into());
+    }
+    // Kept for a sync started from the options page later in this browser session.
+    let _ = sync::remember(FitrSession {
+        origin: origin.to_owned(),
+        token: token.to_owned(),
+    })
+    .await;
+    let settings = sync::settings().await?;
     let client = FitrApi::new(FetchTransport, origin, token)
         .client(client_id)
         .await
         .map_err(|e| e.to_string())?;
-    let ghl = GhlClient::new(FetchTransport, settings.credentials());
-    // Custom fields are written by id (G9): resolve the mapped keys against the location's
-    // fields, and only when one is mapped.
-    let mapping = if settings.mapping.status_field.is_some() {
-        let fields = ghl
-            .locations()
-            .custom_fields()
-            .await
-            .map_err(|e| e.to_string())?;
-        settings
-            .mapping
-            .resolve(&fields)
-            .map_err(|e| e.to_string())?
-    } else {
-        ResolvedMapping::without_fields(settings.mapping.clone())
-    };
-    let desired = map_client(&client, &mapping).map_err(|e| e.to_string())?;
-    let report = push(&ghl, &desired).await.map_err(|e| e.to_string())?;
+    let ghl = sync::ghl(&settings);
+    let mapping = resolved_mapping(&ghl, &settings).await?;
+    let candidate = candidates(std::slice::from_ref(&client), |c| map_client(c, &mapping))
+        .pop()
+        .ok_or("internal: no candidate")?;
+    let mut state = store::load_state().await?;
+    let unfinished = store::load_push_job(client_id).await?;
+    let report = push_one(
+        &ghl,
+        &candidate,
+        unfinished,
+        &mut state,
+        &mut store::ChromeStore::Push(client_id),
+        &sync::now_ms,
+    )
+    .await?;
     Ok(Response::Pushed { report })
 }

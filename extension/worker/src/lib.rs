@@ -7,6 +7,8 @@
 
 mod chrome;
 mod handlers;
+mod store;
+mod sync;
 
 use shared::protocol::{Response, ResponseEnvelope, decode_request};
 use wasm_bindgen::prelude::*;
@@ -14,6 +16,13 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
+}
+
+/// Go on with an unfinished sync run: called by the JS shim when the worker starts and when
+/// its alarm fires.
+#[wasm_bindgen]
+pub async fn resume_sync() {
+    sync::resume_if_running().await;
 }
 
 /// Answer one `chrome.runtime` message. Never rejects: failures become `Response::Error`.

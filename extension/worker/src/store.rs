@@ -1,0 +1,108 @@
+//! The sync's memory in `chrome.storage.local`, one key per record so that each save is small:
+//! - `link:<fitrId>`: a [`Link`] (FITR client ↔ GHL contact, and what was last written);
+//! - `sync:meta` and `sync:job:<n>`: the bulk run's outbox;
+//! - `push:<fitrId>`: the job of the last push of one client (finished by the next push if it
+//!   was cut short).
+
+use shared::sync::{Job, Link, Outbox, OutboxStore, SyncState, outbox::RunMeta};
+
+use crate::chrome::{self, Area};
+
+const META: &str = "sync:meta";
+const LINK: &str = "link:";
+
+fn job_key(index: usize) -> String {
+    format!("sync:job:{index}")
+}
+
+fn push_key(fitr_id: u64) -> String {
+    format!("push:{fitr_id}")
+}
+
+fn link_key(fitr_id: u64) -> String {
+    format!("{LINK}{fitr_id}")
+}
+
+/// Where a job is saved: a slot of the bulk run, or one client's push.
+pub enum ChromeStore {
+    Run,
+    Push(u64),
+}
+
+impl OutboxStore for ChromeStore {
+    async fn save_meta(&mut self, meta: &RunMeta) -> Result<(), String> {
+        chrome::set(Area::Local, META, meta).await
+    }
+
+    async fn save_job(&mut self, index: usize, job: &Job) -> Result<(), String> {
+        let key = match self {
+            ChromeStore::Run => job_key(index),
+            ChromeStore::Push(id) => push_key(*id),
+        };
+        chrome::set(Area::Local, &key, job).await
+    }
+
+    async fn save_link(&mut self, fitr_id: u64, link: Option<&Link>) -> Result<(), String> {
+        match link {
+            Some(l) => chrome::set(Area::Local, &link_key(fitr_id), l).await,
+            None => chrome::remove(&[link_key(fitr_id)]).await,
+        }
+    }
+}
+
+/// Every stored link.
+pub async fn load_state() -> Result<SyncState, String> {
+    let mut state = SyncState::default();
+    for (key, value) in chrome::get_prefixed(LINK).await? {
+        let Ok(id) = key[LINK.len()..].parse::<u64>() else {
+            continue;
+        };
+        let link: Link = serde_json::from_value(value)
+            .map_err(|e| format!("the stored link {key:?} is unreadable ({e})"))?;
+        state.links.insert(id, link);
+    }
+    Ok(state)
+}
+
+pub async fn save_meta(meta: &RunMeta) -> Result<(), String> {
+    chrome::set(Area::Local, META, meta).await
+}
+
+pub async fn load_meta() -> Result<Option<RunMeta>, String> {
+    chrome::get(Area::Local, META).await
+}
+
+/// The bulk run's outbox as saved, if a run was ever started.
+pub async fn load_outbox() -> Result<Option<Outbox>, String> {
+    let Some(meta) = load_meta().await? else {
+        return Ok(None);
+    };
+    let mut jobs = Vec::with_capacity(meta.jobs);
+    for index in 0..meta.jobs {
+        let job: Job = chrome::get(Area::Local, &job_key(index))
+            .await?
+            .ok_or_else(|| format!("the sync's job {index} is missing from storage"))?;
+        jobs.push(job);
+    }
+    Ok(Some(Outbox { meta, jobs }))
+}
+
+/// Save a new run's whole outbox, jobs first and the header last, and drop the jobs of an
+/// older, longer run.
+pub async fn put_outbox(outbox: &Outbox) -> Result<(), String> {
+    let old = load_meta().await?.map(|m| m.jobs).unwrap_or(0);
+    let mut items = Vec::with_capacity(outbox.jobs.len());
+    for (index, job) in outbox.jobs.iter().enumerate() {
+        items.push((job_key(index), chrome::js_value(job)?));
+    }
+    chrome::set_many(Area::Local, &items).await?;
+    let stale: Vec<String> = (outbox.jobs.len()..old).map(job_key).collect();
+    if !stale.is_empty() {
+        chrome::remove(&stale).await?;
+    }
+    chrome::set(Area::Local, META, &outbox.meta).await
+}
+
+pub async fn load_push_job(fitr_id: u64) -> Result<Option<Job>, String> {
+    chrome::get(Area::Local, &push_key(fitr_id)).await
+}

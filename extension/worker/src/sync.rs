@@ -1,0 +1,276 @@
+//! The bulk sync in the service worker: plan, save the outbox, run it in the background, and
+//! resume it whenever the worker starts (Chrome stops an idle worker; the alarm and the next
+//! message both start it again).
+
+use std::cell::{Cell, RefCell};
+
+use shared::{
+    fitr::FitrApi,
+    ghl::{GhlClient, pacing::Paced},
+    mapping::map_client,
+    protocol::FitrSession,
+    settings::Settings,
+    sync::{BulkPlan, Command, Outbox, Progress, RunState, bulk::dry_run, execute},
+    transport::{BrowserClock, FetchTransport},
+};
+
+use crate::{
+    chrome::{self, Area},
+    handlers::{FITR_ORIGINS, resolved_mapping},
+    store::{self, ChromeStore},
+};
+
+/// The alarm that wakes a stopped worker while a run is unfinished.
+pub const ALARM: &str = "fitr-ghl-sync";
+const SESSION_KEY: &str = "fitr_session";
+
+pub type Ghl = GhlClient<Paced<FetchTransport, BrowserClock>>;
+
+thread_local! {
+    /// A run is executing in this worker instance.
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    /// What the coach asked for; read before each client.
+    static COMMAND: Cell<Command> = const { Cell::new(Command::Continue) };
+    /// The latest progress event of the executing run.
+    static PROGRESS: RefCell<Option<Progress>> = const { RefCell::new(None) };
+    /// Why the last attempt stopped short (GHL unreachable, …), until the run goes on.
+    static STOPPED: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+pub fn ghl(settings: &Settings) -> Ghl {
+    GhlClient::new(
+        Paced::new(FetchTransport, BrowserClock),
+        settings.credentials(),
+    )
+}
+
+pub async fn settings() -> Result<Settings, String> {
+    let settings = chrome::load_settings().await?.ok_or(
+        "GHL is not connected yet: open the extension's options, enter the token and location, and save.",
+    )?;
+    settings.validate()?;
+    Ok(settings)
+}
+
+/// A run is executing here, or saved as running (the worker was stopped and has not resumed
+/// it yet).
+pub async fn busy() -> Result<bool, String> {
+    if RUNNING.get() {
+        return Ok(true);
+    }
+    Ok(store::load_meta()
+        .await?
+        .is_some_and(|m| m.state == RunState::Running))
+}
+
+pub async fn remember(session: FitrSession) -> Result<(), String> {
+    check_session(&session)?;
+    chrome::set(Area::Session, SESSION_KEY, &session).await
+}
+
+fn check_session(session: &FitrSession) -> Result<(), String> {
+    if !FITR_ORIGINS.contains(&session.origin.as_str()) {
+        return Err(format!(
+            "clients are only read from FITR, not from {}",
+            session.origin
+        ));
+    }
+    if session.token.trim().is_empty() {
+        return Err("You are not signed in to FITR: sign in, then try again.".into());
+    }
+    Ok(())
+}
+
+async fn session(given: Option<FitrSession>) -> Result<FitrSession, String> {
+    let session = match given {
+        Some(s) => s,
+        None => chrome::get(Area::Session, SESSION_KEY).await?.ok_or(
+            "The extension has not seen FITR yet in this browser session: open app.fitr.training in a tab and sign in, then try again.",
+        )?,
+    };
+    check_session(&session)?;
+    Ok(session)
+}
+
+/// Read both sides and plan; nothing is written.
+pub async fn plan(given: Option<FitrSession>) -> Result<BulkPlan, String> {
+    let settings = settings().await?;
+    let fitr = session(given).await?;
+    let ghl = ghl(&settings);
+    let mapping = resolved_mapping(&ghl, &settings).await?;
+    let state = store::load_state().await?;
+    let api = FitrApi::new(FetchTransport, &fitr.origin, &fitr.token);
+    dry_run(&api, &ghl, |c| map_client(c, &mapping), &state, now_ms()).await
+}
+
+/// Plan, save the outbox, and run it in the background.
+pub async fn start(given: Option<FitrSession>) -> Result<Progress, String> {
+    if busy().await? {
+        return Err("A sync is already running: wait for it, or pause or cancel it.".into());
+    }
+    if store::load_meta()
+        .await?
+        .is_some_and(|m| m.state == RunState::Paused)
+    {
+        return Err(
+            "A paused sync is waiting: resume it, or cancel it before starting another.".into(),
+        );
+    }
+    if crate::handlers::pushes_in_flight() {
+        return Err("A client is being pushed right now: try again in a moment.".into());
+    }
+    let plan = plan(given).await?;
+    let outbox = Outbox::from_plan(&format!("run-{}", now_ms()), &plan, now_ms());
+    store::put_outbox(&outbox).await?;
+    let progress = outbox.progress();
+    spawn_run();
+    Ok(progress)
+}
+
+/// Run the saved outbox if it is running and nobody here runs it yet: on every worker start,
+/// on the alarm, and after `start` or `resume`.
+pub async fn resume_if_running() {
+    match store::load_meta().await {
+        Ok(Some(meta)) if meta.state == RunState::Running => spawn_run(),
+        Ok(_) => {
+            let _ = chrome::stop_alarm(ALARM).await;
+        }
+        Err(e) => STOPPED.set(Some(e)),
+    }
+}
+
+fn spawn_run() {
+    if RUNNING.replace(true) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(e) = run().await {
+            STOPPED.set(Some(e));
+        }
+        RUNNING.set(false);
+    });
+}
+
+async fn run() -> Result<(), String> {
+    // While the run is unfinished, the alarm wakes a stopped worker to go on.
+    chrome::start_alarm(ALARM, 0.5).await?;
+    let Some(mut outbox) = store::load_outbox().await? else {
+        return Ok(());
+    };
+    if outbox.meta.state != RunState::Running {
+        // Paused or cancelled meanwhile (a command reached a worker that had just started).
+        return Ok(());
+    }
+    let mut state = store::load_state().await?;
+    let settings = settings().await?;
+    let ghl = ghl(&settings);
+    STOPPED.set(None);
+    let result = execute(
+        &ghl,
+        &mut outbox,
+        &mut state,
+        &mut ChromeStore::Run,
+        &mut |p| {
+            PROGRESS.set(Some(p.clone()));
+            COMMAND.replace(Command::Continue)
+        },
+        &now_ms,
+    )
+    .await;
+    PROGRESS.set(Some(outbox.progress()));
+    if outbox.meta.state != RunState::Running {
+        // Finished, cancelled, or paused (by the coach, or because GHL refused the token).
+        chrome::stop_alarm(ALARM).await?;
+    }
+    // Otherwise the alarm stays: the run goes on at the next wake-up.
+    result.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The executing run's progress, else the saved run's.
+pub async fn status() -> Result<Option<Progress>, String> {
+    if let Some(p) = PROGRESS
+        .with_borrow(|p| p.clone())
+        .filter(|_| RUNNING.get())
+    {
+        return Ok(Some(with_stop(p)));
+    }
+    Ok(store::load_outbox().await?.map(|o| with_stop(o.progress())))
+}
+
+fn with_stop(mut p: Progress) -> Progress {
+    if let Some(reason) = STOPPED.with_borrow(|s| s.clone()) {
+        p.current = Some(format!("stopped: {reason}; it resumes by itself"));
+    }
+    p
+}
+
+pub async fn pause() -> Result<Option<Progress>, String> {
+    command(Command::Pause).await
+}
+
+pub async fn cancel() -> Result<Option<Progress>, String> {
+    command(Command::Cancel).await
+}
+
+/// Pause or cancel: the executing run obeys before its next client; a saved run that is not
+/// executing here is changed in storage (cancelling writes nothing to GHL).
+async fn command(command: Command) -> Result<Option<Progress>, String> {
+    if RUNNING.get() {
+        COMMAND.set(command);
+        return status().await;
+    }
+    let Some(mut outbox) = store::load_outbox().await? else {
+        return Err("No sync has been started.".into());
+    };
+    match (command, outbox.meta.state) {
+        (Command::Pause, RunState::Running) => {
+            outbox.meta.state = RunState::Paused;
+            store::save_meta(&outbox.meta).await?;
+        }
+        (Command::Cancel, RunState::Running | RunState::Paused) => {
+            let settings = settings().await?;
+            let mut state = store::load_state().await?;
+            execute(
+                &ghl(&settings),
+                &mut outbox,
+                &mut state,
+                &mut ChromeStore::Run,
+                &mut |_| Command::Cancel,
+                &now_ms,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+        _ => return Err("The sync is not running.".into()),
+    }
+    chrome::stop_alarm(ALARM).await?;
+    Ok(Some(outbox.progress()))
+}
+
+pub async fn resume() -> Result<Option<Progress>, String> {
+    let Some(meta) = store::load_meta().await? else {
+        return Err("No sync has been started.".into());
+    };
+    match meta.state {
+        RunState::Paused => {
+            let mut meta = meta;
+            meta.state = RunState::Running;
+            store::save_meta(&meta).await?;
+            COMMAND.set(Command::Continue);
+            spawn_run();
+            status().await
+        }
+        RunState::Running => {
+            COMMAND.set(Command::Continue);
+            spawn_run();
+            status().await
+        }
+        RunState::Cancelled | RunState::Finished => {
+            Err("The last sync has ended: start a new one.".into())
+        }
+    }
+}
