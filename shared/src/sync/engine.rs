@@ -218,6 +218,7 @@ pub fn plan_bulk(
         .map(|(fitr, l)| (l.contact_id.clone(), *fitr))
         .collect();
     let mut email_owner: BTreeMap<String, (u64, String)> = BTreeMap::new();
+    let mut phone_owner: BTreeMap<String, (u64, String)> = BTreeMap::new();
     let mut items = Vec::with_capacity(candidates.len());
     for c in candidates {
         let item = match &c.desired {
@@ -235,6 +236,7 @@ pub fn plan_bulk(
                     )
                 } else {
                     email_owner.insert(key, (c.fitr_id, c.name.clone()));
+                    let desired = &first_holder_keeps_phone(c, desired, &mut phone_owner);
                     match state.links.get(&c.fitr_id) {
                         Some(link) => plan_linked(c, desired, link, &index, location, now_ms),
                         None => plan_unlinked(c, desired, &index, &mut owner, location),
@@ -245,6 +247,32 @@ pub fn plan_bulk(
         items.push(item);
     }
     BulkPlan { items }
+}
+
+/// Two FITR clients with their own emails but one phone (a family phone): GHL keeps a phone on
+/// one contact, so the first client keeps it and the others are planned without it, with a
+/// warning (as when GHL already holds the phone on another contact).
+fn first_holder_keeps_phone(
+    c: &Candidate,
+    desired: &DesiredContact,
+    phone_owner: &mut BTreeMap<String, (u64, String)>,
+) -> DesiredContact {
+    let mut desired = desired.clone();
+    let Some(key) = desired.phone.as_deref().map(phone_key) else {
+        return desired;
+    };
+    match phone_owner.get(&key) {
+        Some((other, other_name)) => {
+            let phone = desired.phone.take().unwrap_or_default();
+            desired.warnings.push(format!(
+                "phone {phone} is also {other_name}'s (FITR client {other}): left out, since GHL keeps a phone on one contact"
+            ));
+        }
+        None => {
+            phone_owner.insert(key, (c.fitr_id, c.name.clone()));
+        }
+    }
+    desired
 }
 
 fn plan_linked(
@@ -686,6 +714,34 @@ mod tests {
         );
         let d: Vec<_> = plan.items.iter().map(|i| i.decision).collect();
         assert_eq!(d, vec![Decision::Create, Decision::Ambiguous]);
+    }
+
+    #[test]
+    fn two_fitr_clients_sharing_a_phone_both_get_created_and_only_the_first_keeps_it() {
+        // Found by tests/bulk_properties.rs: both creates carried the phone.
+        let plan = plan_bulk(
+            &[
+                candidate(desired(1, "zoe@example.org", Some("+447911123456"))),
+                candidate(desired(2, "sam@example.org", Some("+447911123456"))),
+            ],
+            &[],
+            &SyncState::default(),
+            &"loc".into(),
+            0,
+        );
+        let phones: Vec<_> = plan
+            .items
+            .iter()
+            .map(|i| (i.decision, i.desired.as_ref().unwrap().phone.clone()))
+            .collect();
+        assert_eq!(
+            phones,
+            vec![
+                (Decision::Create, Some("+447911123456".into())),
+                (Decision::Create, None)
+            ]
+        );
+        assert!(plan.items[1].warnings[0].contains("client 1"));
     }
 
     #[test]
