@@ -139,6 +139,16 @@ fn ProgressView(progress: Progress) -> impl IntoView {
                     <li>{format!("{} (FITR {}): {}", f.name, f.fitr_id, f.reason)}</li>
                 }).collect_view()}
             </ul>
+            {(!progress.skipped.is_empty()).then(|| view! {
+                <details class="sync__skipped">
+                    <summary>{format!("{} clients left out (ambiguous or refused)", progress.skipped.len())}</summary>
+                    <ul>
+                        {progress.skipped.into_iter().map(|f| view! {
+                            <li>{format!("{} (FITR {}): {}", f.name, f.fitr_id, f.reason)}</li>
+                        }).collect_view()}
+                    </ul>
+                </details>
+            })}
         </div>
     }
 }

@@ -778,3 +778,36 @@ async fn a_refused_token_pauses_the_run_instead_of_failing_every_client() {
     );
     assert_exact(&w.contacts().await, &expected(&w.clients));
 }
+
+#[tokio::test]
+async fn a_push_never_takes_a_contact_linked_to_another_client() {
+    use shared::sync::push_one;
+    let w = world(20, ghl_sandbox::Sandbox::default()).await;
+    let ghl = w.client();
+    let m = mapping();
+    let a = w
+        .clients
+        .iter()
+        .find(|c| map_client(c, &m).is_ok())
+        .unwrap();
+    let one = |c: &FitrClient| candidates(std::slice::from_ref(c), |c| map_client(c, &m)).remove(0);
+    let mut state = SyncState::default();
+    let mut store = MemoryStore::default();
+    push_one(&ghl, &one(a), None, &mut state, &mut store, &now_ms)
+        .await
+        .unwrap();
+    // A second FITR client with the same email (a parent and a child sharing one).
+    let mut b = a.clone();
+    b.athlete.id += 1_000_000;
+    b.athlete.status = Some("Pending".into());
+    let before = w.contacts().await;
+    let refused = push_one(&ghl, &one(&b), None, &mut state, &mut store, &now_ms).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("already linked to FITR client")),
+        "{refused:?}"
+    );
+    assert_eq!(w.contacts().await, before, "nothing written");
+    assert!(!state.links.contains_key(&b.athlete.id));
+}

@@ -128,8 +128,14 @@ async fn push_client(client_id: u64, origin: &str, token: &str) -> Result<Respon
     if token.trim().is_empty() {
         return Err("You are not signed in to FITR: sign in, then push again.".into());
     }
-    if sync::busy().await? {
-        return Err("A sync of all clients is running and includes this client: wait for it to finish, or pause it, then push again.".into());
+    match sync::busy().await? {
+        Some(shared::sync::RunState::Paused) => {
+            return Err("A sync of all clients is paused: resume it (it may include this client) or cancel it, then push again.".into());
+        }
+        Some(_) => {
+            return Err("A sync of all clients is running: wait for it to finish, or cancel it, then push again.".into());
+        }
+        None => {}
     }
     // Kept for a sync started from the options page later in this browser session.
     let _ = sync::remember(FitrSession {

@@ -4,7 +4,7 @@
 //! - `push:<fitrId>`: the job of the last push of one client (finished by the next push if it
 //!   was cut short).
 
-use shared::sync::{Job, Link, Outbox, OutboxStore, SyncState, outbox::RunMeta};
+use shared::sync::{Job, JobState, Link, Outbox, OutboxStore, SyncState, outbox::RunMeta};
 
 use crate::chrome::{self, Area};
 
@@ -101,6 +101,22 @@ pub async fn put_outbox(outbox: &Outbox) -> Result<(), String> {
         chrome::remove(&stale).await?;
     }
     chrome::set(Area::Local, META, &outbox.meta).await
+}
+
+/// Mark every pending job of a cancelled run as cancelled (its header already says so, so a
+/// worker stopped half-way leaves nothing that could resume).
+pub async fn cancel_pending_jobs(jobs: usize) -> Result<(), String> {
+    for index in 0..jobs {
+        let key = job_key(index);
+        let Some(mut job) = chrome::get::<Job>(Area::Local, &key).await? else {
+            continue;
+        };
+        if job.state == JobState::Pending {
+            job.state = JobState::Cancelled;
+            chrome::set(Area::Local, &key, &job).await?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn load_push_job(fitr_id: u64) -> Result<Option<Job>, String> {

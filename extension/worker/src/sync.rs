@@ -29,6 +29,8 @@ pub type Ghl = GhlClient<Paced<FetchTransport, BrowserClock>>;
 thread_local! {
     /// A run is executing in this worker instance.
     static RUNNING: Cell<bool> = const { Cell::new(false) };
+    /// A run is being planned (`start` reads both sides before the outbox exists).
+    static STARTING: Cell<bool> = const { Cell::new(false) };
     /// What the coach asked for; read before each client.
     static COMMAND: Cell<Command> = const { Cell::new(Command::Continue) };
     /// The latest progress event of the executing run.
@@ -56,15 +58,25 @@ pub async fn settings() -> Result<Settings, String> {
     Ok(settings)
 }
 
-/// A run is executing here, or saved as running (the worker was stopped and has not resumed
-/// it yet).
-pub async fn busy() -> Result<bool, String> {
-    if RUNNING.get() {
-        return Ok(true);
+/// A run is being planned or executing here, or saved as running or paused: its planned
+/// steps must not race with a push of the same client.
+pub async fn busy() -> Result<Option<RunState>, String> {
+    if RUNNING.get() || STARTING.get() {
+        return Ok(Some(RunState::Running));
     }
     Ok(store::load_meta()
         .await?
-        .is_some_and(|m| m.state == RunState::Running))
+        .map(|m| m.state)
+        .filter(|s| matches!(s, RunState::Running | RunState::Paused)))
+}
+
+/// Clears [`STARTING`] when `start` ends, however it ends.
+struct Starting;
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        STARTING.set(false);
+    }
 }
 
 pub async fn remember(session: FitrSession) -> Result<(), String> {
@@ -109,20 +121,28 @@ pub async fn plan(given: Option<FitrSession>) -> Result<BulkPlan, String> {
 
 /// Plan, save the outbox, and run it in the background.
 pub async fn start(given: Option<FitrSession>) -> Result<Progress, String> {
-    if busy().await? {
+    // Checked and claimed before the first await, so two starts never both pass.
+    if RUNNING.get() || STARTING.get() {
         return Err("A sync is already running: wait for it, or pause or cancel it.".into());
-    }
-    if store::load_meta()
-        .await?
-        .is_some_and(|m| m.state == RunState::Paused)
-    {
-        return Err(
-            "A paused sync is waiting: resume it, or cancel it before starting another.".into(),
-        );
     }
     if crate::handlers::pushes_in_flight() {
         return Err("A client is being pushed right now: try again in a moment.".into());
     }
+    STARTING.set(true);
+    let _starting = Starting;
+    match store::load_meta().await?.map(|m| m.state) {
+        Some(RunState::Paused) => {
+            return Err(
+                "A paused sync is waiting: resume it, or cancel it before starting another.".into(),
+            );
+        }
+        Some(RunState::Running) => {
+            return Err("A sync is already running: wait for it, or pause or cancel it.".into());
+        }
+        _ => {}
+    }
+    COMMAND.set(Command::Continue);
+    STOPPED.set(None);
     let plan = plan(given).await?;
     let outbox = Outbox::from_plan(&format!("run-{}", now_ms()), &plan, now_ms());
     store::put_outbox(&outbox).await?;
@@ -147,6 +167,8 @@ fn spawn_run() {
     if RUNNING.replace(true) {
         return;
     }
+    // The last run's figures are not this one's.
+    PROGRESS.set(None);
     wasm_bindgen_futures::spawn_local(async {
         if let Err(e) = run().await {
             STOPPED.set(Some(e));
@@ -202,6 +224,9 @@ pub async fn status() -> Result<Option<Progress>, String> {
 }
 
 fn with_stop(mut p: Progress) -> Progress {
+    if p.state != RunState::Running {
+        return p;
+    }
     if let Some(reason) = STOPPED.with_borrow(|s| s.clone()) {
         p.current = Some(format!("stopped: {reason}; it resumes by itself"));
     }
@@ -219,39 +244,41 @@ pub async fn cancel() -> Result<Option<Progress>, String> {
 /// Pause or cancel: the executing run obeys before its next client; a saved run that is not
 /// executing here is changed in storage (cancelling writes nothing to GHL).
 async fn command(command: Command) -> Result<Option<Progress>, String> {
+    // Set before any await: a run that the alarm or a worker start launches meanwhile obeys it
+    // before its first client.
+    COMMAND.set(command);
+    STOPPED.set(None);
     if RUNNING.get() {
-        COMMAND.set(command);
         return status().await;
     }
-    let Some(mut outbox) = store::load_outbox().await? else {
+    let Some(mut meta) = store::load_meta().await? else {
+        COMMAND.set(Command::Continue);
         return Err("No sync has been started.".into());
     };
-    match (command, outbox.meta.state) {
-        (Command::Pause, RunState::Running) => {
-            outbox.meta.state = RunState::Paused;
-            store::save_meta(&outbox.meta).await?;
+    match (command, meta.state) {
+        (Command::Pause, RunState::Running) => meta.state = RunState::Paused,
+        // Storage only, the header first: no GHL request, no settings needed.
+        (Command::Cancel, RunState::Running | RunState::Paused) => meta.state = RunState::Cancelled,
+        _ => {
+            COMMAND.set(Command::Continue);
+            return Err("The sync is not running.".into());
         }
-        (Command::Cancel, RunState::Running | RunState::Paused) => {
-            let settings = settings().await?;
-            let mut state = store::load_state().await?;
-            execute(
-                &ghl(&settings),
-                &mut outbox,
-                &mut state,
-                &mut ChromeStore::Run,
-                &mut |_| Command::Cancel,
-                &now_ms,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        }
-        _ => return Err("The sync is not running.".into()),
     }
+    store::save_meta(&meta).await?;
     chrome::stop_alarm(ALARM).await?;
-    Ok(Some(outbox.progress()))
+    if command == Command::Cancel {
+        store::cancel_pending_jobs(meta.jobs).await?;
+    }
+    if !RUNNING.get() {
+        COMMAND.set(Command::Continue);
+    }
+    status().await
 }
 
 pub async fn resume() -> Result<Option<Progress>, String> {
+    if crate::handlers::pushes_in_flight() {
+        return Err("A client is being pushed right now: resume in a moment.".into());
+    }
     let Some(meta) = store::load_meta().await? else {
         return Err("No sync has been started.".into());
     };

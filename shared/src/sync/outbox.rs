@@ -79,6 +79,9 @@ pub struct RunMeta {
     pub started_at_ms: i64,
     pub state: RunState,
     pub jobs: usize,
+    /// Clients the run does not touch, with why: ambiguous (for the coach to decide) or refused.
+    #[serde(default)]
+    pub skipped: Vec<Failure>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,12 +94,23 @@ impl Outbox {
     /// The jobs of a plan: every client with steps to run.
     pub fn from_plan(id: &str, plan: &BulkPlan, now_ms: i64) -> Self {
         let jobs: Vec<Job> = plan.items.iter().filter_map(Job::of).collect();
+        let skipped = plan
+            .items
+            .iter()
+            .filter(|i| matches!(i.decision, Decision::Ambiguous | Decision::Refused))
+            .map(|i| Failure {
+                fitr_id: i.fitr_id,
+                name: i.name.clone(),
+                reason: i.reason.clone().unwrap_or_default(),
+            })
+            .collect();
         Self {
             meta: RunMeta {
                 id: id.to_owned(),
                 started_at_ms: now_ms,
                 state: RunState::Running,
                 jobs: jobs.len(),
+                skipped,
             },
             jobs,
         }
@@ -107,6 +121,7 @@ impl Outbox {
             run: self.meta.id.clone(),
             state: self.meta.state,
             total: self.jobs.len(),
+            skipped: self.meta.skipped.clone(),
             ..Progress::default()
         };
         for j in &self.jobs {
@@ -186,6 +201,9 @@ pub struct Progress {
     pub current: Option<String>,
     /// Each failed client, with GHL's words and what to do.
     pub failures: Vec<Failure>,
+    /// Clients left out of the run: ambiguous or refused, with the reason.
+    #[serde(default)]
+    pub skipped: Vec<Failure>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,6 +362,22 @@ pub async fn run_job<T: Transport, S: OutboxStore>(
         }
         match result {
             Ok(effect) => {
+                // The contact is known from here on: link it at once, so that a job that fails
+                // or is cut short later never leaves a contact nobody knows about (a lagging
+                // lookup could otherwise create it again).
+                if let Effect::Created(id) | Effect::Replan(id, _) = &effect
+                    && state.links.get(&job.fitr_id).map(|l| &l.contact_id) != Some(id)
+                {
+                    let link = Link {
+                        contact_id: id.clone(),
+                        synced: None,
+                    };
+                    store
+                        .save_link(job.fitr_id, Some(&link))
+                        .await
+                        .map_err(Interrupted::Store)?;
+                    state.links.insert(job.fitr_id, link);
+                }
                 job.steps[i].state = StepState::Done;
                 match effect {
                     Effect::Done => {}
@@ -440,7 +474,7 @@ async fn perform<T: Transport>(
             let mut attempts = 0;
             let mut look_first = resuming;
             loop {
-                if look_first && let Some(effect) = settle(ghl, job).await? {
+                if look_first && let Some(effect) = settle(ghl, job, state).await? {
                     return Ok(effect);
                 }
                 let e = match ghl.contacts().create(&body).await {
@@ -452,7 +486,7 @@ async fn perform<T: Transport>(
                 };
                 attempts += 1;
                 if !transient(&e) || attempts >= ATTEMPTS {
-                    return match settle(ghl, job).await? {
+                    return match settle(ghl, job, state).await? {
                         Some(effect) => Ok(effect),
                         None => Err(StepError::from(e)),
                     };
@@ -524,7 +558,7 @@ async fn perform<T: Transport>(
                     // Deleted in GHL: forget the link; match again, else create.
                     state.links.remove(&job.fitr_id);
                     job.contact_id = None;
-                    match settle(ghl, job).await? {
+                    match settle(ghl, job, state).await? {
                         Some(effect) => Ok(effect),
                         None => {
                             job.changes
@@ -537,7 +571,7 @@ async fn perform<T: Transport>(
                 Err(e) => Err(e.into()),
             }
         }
-        Step::Lookup => match settle(ghl, job).await? {
+        Step::Lookup => match settle(ghl, job, state).await? {
             Some(effect) => Ok(effect),
             None => {
                 let (steps, _) = steps_for(&job.desired, ghl.location_id(), None, None);
@@ -599,10 +633,23 @@ async fn replan<T: Transport>(
 async fn settle<T: Transport>(
     ghl: &GhlClient<T>,
     job: &mut Job,
+    state: &SyncState,
 ) -> Result<Option<Effect>, StepError> {
     match find_existing(ghl, &job.desired).await? {
         (Match::New, _) => Ok(None),
         (Match::Ambiguous(reason), _) => Err(StepError::Fail(reason)),
+        (Match::Existing(c), _)
+            if state
+                .linked_to(&c.id)
+                .is_some_and(|other| other != job.fitr_id) =>
+        {
+            Err(StepError::Fail(format!(
+                "the GHL contact {} matching {} is already linked to FITR client {}: not pushed, so two clients never share one contact. Decide in GHL or FITR which is right, then push again.",
+                c.id,
+                job.name,
+                state.linked_to(&c.id).unwrap_or_default()
+            )))
+        }
         (Match::Existing(c), desired) => {
             // The phone may have been left out (held by another contact): plan without it.
             job.desired = desired;
