@@ -407,6 +407,69 @@ await test("a bulk sync survives its service worker being stopped mid-run, resum
   await panel.close();
 });
 
+await test("a sync can be paused (pushes wait), resumed, and cancelled, and a later sync finishes the rest", async () => {
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${EXT_ID}/options.html`);
+  await showRow(target); // the FITR page hands its (renewed) session to the worker
+  const inGhl = new Set((await ghlContacts()).map((g) => g.email));
+  const changed = (await fitrClients())
+    .filter((c) => c.email && inGhl.has(c.email.trim().toLowerCase()) && c.status === "Active" && c.id !== target.id)
+    .slice(0, 12);
+  assert.equal(changed.length, 12);
+  for (const c of changed) await admin(FITR_ADMIN, "PATCH", `/_admin/clients/${c.id}`, { status: "Needs Training" });
+  const hasNew = async (c) => (await ghlContacts()).find((g) => g.email === c.email.trim().toLowerCase())?.tags.includes("fitr:needs-training");
+
+  // Pause right after the start: the run stops before its next client, and a push is refused.
+  assert.equal((await ask(options, { type: "start_sync", fitr: null })).type, "sync");
+  const paused = await ask(options, { type: "pause_sync" });
+  assert.equal(paused.type, "sync", JSON.stringify(paused));
+  let p;
+  const until = Date.now() + 30000;
+  do {
+    p = (await ask(options, { type: "sync_status" })).progress;
+  } while (p.state !== "paused" && Date.now() < until);
+  assert.equal(p.state, "paused", JSON.stringify(p));
+  assert.ok(p.done < 12, `paused before the end: ${p.done}`);
+  const done = p.done;
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await ask(options, { type: "sync_status" })).progress.done, done, "nothing runs while paused");
+  const refused = await options.evaluate(
+    ([id, token]) => chrome.runtime.sendMessage({ tag: "fitr-ghl/1", request: { type: "push_client", client_id: id, fitr_origin: "https://app.fitr.training", fitr_token: token } }),
+    [changed[11].id, await page.evaluate(() => localStorage.getItem("access_token"))],
+  );
+  assert.match(refused.response.message, /paused: resume it/);
+
+  // Resume, then cancel at once: what was done stays done, the rest is cancelled.
+  assert.equal((await ask(options, { type: "resume_sync" })).type, "sync");
+  const cancelled = await ask(options, { type: "cancel_sync" });
+  assert.equal(cancelled.type, "sync", JSON.stringify(cancelled));
+  do {
+    p = (await ask(options, { type: "sync_status" })).progress;
+  } while (p.state === "running" && Date.now() < until);
+  assert.equal(p.state, "cancelled", JSON.stringify(p));
+  const updatedNow = (await Promise.all(changed.map(hasNew))).filter(Boolean).length;
+  assert.equal(updatedNow, p.updated, `clients updated before the cancel: ${JSON.stringify(p)}`);
+
+  // A new sync finishes exactly the rest.
+  const dry = await ask(options, { type: "dry_run", fitr: null });
+  assert.equal(dry.counts.update, 12 - updatedNow, JSON.stringify(dry.counts));
+  assert.equal(dry.counts.create, 0);
+  assert.equal((await ask(options, { type: "start_sync", fitr: null })).type, "sync");
+  do {
+    p = (await ask(options, { type: "sync_status" })).progress;
+    if (p.state === "running") await new Promise((r) => setTimeout(r, 300));
+  } while (p.state === "running" && Date.now() < until + 30000);
+  assert.equal(p.state, "finished", JSON.stringify(p));
+  assert.deepEqual(await Promise.all(changed.map(hasNew)), changed.map(() => true));
+  for (const c of changed) {
+    const g = (await ghlContacts()).filter((g) => g.email === c.email.trim().toLowerCase());
+    assert.equal(g.length, 1);
+    assert.ok(!g[0].tags.includes("fitr:active"), g[0].tags.join());
+    assert.equal(g[0].notes.length, 2, `${c.full_name}: one new note`);
+  }
+  await options.close();
+});
+
 await test("the hosted app tests the sandbox, and says the extension is needed for live", async () => {
   const app = await context.newPage();
   await app.goto(APP_URL);

@@ -153,16 +153,21 @@ async fn push_client(client_id: u64, origin: &str, token: &str) -> Result<Respon
     let candidate = candidates(std::slice::from_ref(&client), |c| map_client(c, &mapping))
         .pop()
         .ok_or("internal: no candidate")?;
-    let mut state = store::load_state().await?;
-    let unfinished = store::load_push_job(client_id).await?;
-    let report = push_one(
+    let location = settings.location_id.clone();
+    let mut state = store::load_state(&location).await?;
+    let unfinished = store::load_push_job(&location, client_id).await?;
+    let result = push_one(
         &ghl,
         &candidate,
         unfinished,
         &mut state,
-        &mut store::ChromeStore::Push(client_id),
+        &mut store::ChromeStore {
+            location: location.clone(),
+            slot: store::Slot::Push(client_id),
+        },
         &sync::now_ms,
     )
-    .await?;
-    Ok(Response::Pushed { report })
+    .await;
+    store::drop_ended_push(&location, client_id).await?;
+    Ok(Response::Pushed { report: result? })
 }

@@ -1,32 +1,42 @@
 //! The sync's memory in `chrome.storage.local`, one key per record so that each save is small:
-//! - `link:<fitrId>`: a [`Link`] (FITR client ↔ GHL contact, and what was last written);
-//! - `sync:meta` and `sync:job:<n>`: the bulk run's outbox;
-//! - `push:<fitrId>`: the job of the last push of one client (finished by the next push if it
-//!   was cut short).
+//! - `link:<locationId>:<fitrId>`: a [`Link`] (FITR client ↔ GHL contact, and what was last
+//!   written), per GHL location, since a contact id means nothing in another location;
+//! - `sync:meta` and `sync:job:<n>`: the bulk run's outbox (its header names its location);
+//! - `push:<locationId>:<fitrId>`: the job of a push while it runs, kept only if it was cut
+//!   short (settled by the next push of that client).
 
 use shared::sync::{Job, JobState, Link, Outbox, OutboxStore, SyncState, outbox::RunMeta};
 
 use crate::chrome::{self, Area};
 
 const META: &str = "sync:meta";
-const LINK: &str = "link:";
 
 fn job_key(index: usize) -> String {
     format!("sync:job:{index}")
 }
 
-fn push_key(fitr_id: u64) -> String {
-    format!("push:{fitr_id}")
+fn push_key(location: &str, fitr_id: u64) -> String {
+    format!("push:{location}:{fitr_id}")
 }
 
-fn link_key(fitr_id: u64) -> String {
-    format!("{LINK}{fitr_id}")
+fn link_prefix(location: &str) -> String {
+    format!("link:{location}:")
+}
+
+fn link_key(location: &str, fitr_id: u64) -> String {
+    format!("{}{fitr_id}", link_prefix(location))
 }
 
 /// Where a job is saved: a slot of the bulk run, or one client's push.
-pub enum ChromeStore {
+pub enum Slot {
     Run,
     Push(u64),
+}
+
+/// The engine's store for one GHL location.
+pub struct ChromeStore {
+    pub location: String,
+    pub slot: Slot,
 }
 
 impl OutboxStore for ChromeStore {
@@ -35,26 +45,28 @@ impl OutboxStore for ChromeStore {
     }
 
     async fn save_job(&mut self, index: usize, job: &Job) -> Result<(), String> {
-        let key = match self {
-            ChromeStore::Run => job_key(index),
-            ChromeStore::Push(id) => push_key(*id),
+        let key = match self.slot {
+            Slot::Run => job_key(index),
+            Slot::Push(id) => push_key(&self.location, id),
         };
         chrome::set(Area::Local, &key, job).await
     }
 
     async fn save_link(&mut self, fitr_id: u64, link: Option<&Link>) -> Result<(), String> {
+        let key = link_key(&self.location, fitr_id);
         match link {
-            Some(l) => chrome::set(Area::Local, &link_key(fitr_id), l).await,
-            None => chrome::remove(&[link_key(fitr_id)]).await,
+            Some(l) => chrome::set(Area::Local, &key, l).await,
+            None => chrome::remove(&[key]).await,
         }
     }
 }
 
-/// Every stored link.
-pub async fn load_state() -> Result<SyncState, String> {
+/// Every stored link of this location.
+pub async fn load_state(location: &str) -> Result<SyncState, String> {
     let mut state = SyncState::default();
-    for (key, value) in chrome::get_prefixed(LINK).await? {
-        let Ok(id) = key[LINK.len()..].parse::<u64>() else {
+    let prefix = link_prefix(location);
+    for (key, value) in chrome::get_prefixed(&prefix).await? {
+        let Ok(id) = key[prefix.len()..].parse::<u64>() else {
             continue;
         };
         let link: Link = serde_json::from_value(value)
@@ -119,6 +131,16 @@ pub async fn cancel_pending_jobs(jobs: usize) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn load_push_job(fitr_id: u64) -> Result<Option<Job>, String> {
-    chrome::get(Area::Local, &push_key(fitr_id)).await
+pub async fn load_push_job(location: &str, fitr_id: u64) -> Result<Option<Job>, String> {
+    chrome::get(Area::Local, &push_key(location, fitr_id)).await
+}
+
+/// Forget a push's job once it has ended (done or failed); a job cut short is kept.
+pub async fn drop_ended_push(location: &str, fitr_id: u64) -> Result<(), String> {
+    if let Some(job) = load_push_job(location, fitr_id).await?
+        && job.state != JobState::Pending
+    {
+        chrome::remove(&[push_key(location, fitr_id)]).await?;
+    }
+    Ok(())
 }

@@ -114,7 +114,7 @@ pub async fn plan(given: Option<FitrSession>) -> Result<BulkPlan, String> {
     let fitr = session(given).await?;
     let ghl = ghl(&settings);
     let mapping = resolved_mapping(&ghl, &settings).await?;
-    let state = store::load_state().await?;
+    let state = store::load_state(&settings.location_id).await?;
     let api = FitrApi::new(FetchTransport, &fitr.origin, &fitr.token);
     dry_run(&api, &ghl, |c| map_client(c, &mapping), &state, now_ms()).await
 }
@@ -144,7 +144,8 @@ pub async fn start(given: Option<FitrSession>) -> Result<Progress, String> {
     COMMAND.set(Command::Continue);
     STOPPED.set(None);
     let plan = plan(given).await?;
-    let outbox = Outbox::from_plan(&format!("run-{}", now_ms()), &plan, now_ms());
+    let mut outbox = Outbox::from_plan(&format!("run-{}", now_ms()), &plan, now_ms());
+    outbox.meta.location = settings().await?.location_id;
     store::put_outbox(&outbox).await?;
     let progress = outbox.progress();
     spawn_run();
@@ -185,17 +186,31 @@ async fn run() -> Result<(), String> {
     };
     if outbox.meta.state != RunState::Running {
         // Paused or cancelled meanwhile (a command reached a worker that had just started).
+        if outbox.meta.state == RunState::Cancelled {
+            store::cancel_pending_jobs(outbox.meta.jobs).await?;
+        }
+        COMMAND.set(Command::Continue);
+        chrome::stop_alarm(ALARM).await?;
         return Ok(());
     }
-    let mut state = store::load_state().await?;
     let settings = settings().await?;
+    if !outbox.meta.location.is_empty() && outbox.meta.location != settings.location_id {
+        return Err(format!(
+            "this sync was planned for the GHL location {}, but the settings now name {}: switch back to let it finish, or cancel it",
+            outbox.meta.location, settings.location_id
+        ));
+    }
+    let mut state = store::load_state(&settings.location_id).await?;
     let ghl = ghl(&settings);
     STOPPED.set(None);
     let result = execute(
         &ghl,
         &mut outbox,
         &mut state,
-        &mut ChromeStore::Run,
+        &mut ChromeStore {
+            location: settings.location_id.clone(),
+            slot: store::Slot::Run,
+        },
         &mut |p| {
             PROGRESS.set(Some(p.clone()));
             COMMAND.replace(Command::Continue)
@@ -248,9 +263,6 @@ async fn command(command: Command) -> Result<Option<Progress>, String> {
     // before its first client.
     COMMAND.set(command);
     STOPPED.set(None);
-    if RUNNING.get() {
-        return status().await;
-    }
     let Some(mut meta) = store::load_meta().await? else {
         COMMAND.set(Command::Continue);
         return Err("No sync has been started.".into());
@@ -264,8 +276,13 @@ async fn command(command: Command) -> Result<Option<Progress>, String> {
             return Err("The sync is not running.".into());
         }
     }
+    // Saved at once, so that the command holds even if the worker stops before the executing
+    // run (if any) reaches its next client and obeys it.
     store::save_meta(&meta).await?;
     chrome::stop_alarm(ALARM).await?;
+    if RUNNING.get() {
+        return status().await;
+    }
     if command == Command::Cancel {
         store::cancel_pending_jobs(meta.jobs).await?;
     }

@@ -345,14 +345,17 @@ fn plan_unlinked(
             [] => None,
             [one] => Some(*one),
             several => {
-                if by_email.is_empty() {
+                // Unless the email's contact is one of them, the phone is someone else's: it is
+                // left out rather than written to a third contact.
+                let email_holder = by_email.first().copied().filter(|e| several.contains(e));
+                if email_holder.is_none() {
                     let phone = desired.phone.take().unwrap_or_default();
                     desired.warnings.push(format!(
-                        "phone {phone} is held by {} GHL contacts: left out",
+                        "phone {phone} is held by {} other GHL contacts: left out",
                         several.len()
                     ));
                 }
-                by_email.first().copied().filter(|e| several.contains(e))
+                email_holder
             }
         },
     };
@@ -742,6 +745,28 @@ mod tests {
             ]
         );
         assert!(plan.items[1].warnings[0].contains("client 1"));
+    }
+
+    #[test]
+    fn a_phone_held_by_several_other_contacts_is_not_written_to_the_email_match() {
+        let p = plan1(
+            candidate(desired(1, "zoe@example.org", Some("+447911123456"))),
+            &[
+                listed("c1", "zoe@example.org", None, &["fitr:active"]),
+                listed("c2", "a@example.org", Some("+447911123456"), &[]),
+                listed("c3", "b@example.org", Some("+447911123456"), &[]),
+            ],
+            &SyncState::default(),
+        );
+        assert_eq!(p.contact_id, Some("c1".into()));
+        assert!(
+            !p.steps
+                .iter()
+                .any(|s| matches!(s, Step::Update { body } if body.phone.is_some())),
+            "{:?}",
+            p.steps
+        );
+        assert!(p.warnings.iter().any(|w| w.contains("held by 2 other")));
     }
 
     #[test]

@@ -1,20 +1,20 @@
 //! One client through the engine: what the push button does.
 //!
 //! The client gets a one-job outbox ([`plan_one`]): its linked contact read by id, or the person
-//! looked up by email then phone. The job runs with the same step-by-step saves as a bulk run,
-//! so a push cut short (a service worker stopped mid-request) is finished by the next push of
-//! that client before anything new is planned, and a possibly-stored create is settled by
-//! lookup (G1).
+//! looked up by email then phone. The job runs with the same step-by-step saves as a bulk run.
+//! A push cut short (a service worker stopped mid-request) is settled by the next push of that
+//! client: a create whose answer never came is looked up (G1) and linked; the rest is planned
+//! afresh from current data, never replayed.
 
 use super::{
-    engine::{Candidate, Decision, plan_one},
-    outbox::{Job, JobState, OutboxStore, run_job},
-    state::SyncState,
+    engine::{Candidate, Decision, Step, plan_one},
+    outbox::{Job, JobState, OutboxStore, StepState, find_existing, run_job},
+    state::{Link, SyncState},
 };
 use crate::{
     Transport,
     ghl::{GhlClient, contact_url},
-    push::{Outcome, PushReport},
+    push::{Match, Outcome, PushReport},
 };
 
 /// Push one client. `unfinished` is this client's job from a push that was cut short, if the
@@ -27,10 +27,8 @@ pub async fn push_one<T: Transport, S: OutboxStore>(
     store: &mut S,
     now: &dyn Fn() -> i64,
 ) -> Result<PushReport, String> {
-    if let Some(mut job) = unfinished.filter(|j| j.state == JobState::Pending) {
-        run_job(ghl, &mut job, 0, state, store, now)
-            .await
-            .map_err(|e| e.to_string())?;
+    if let Some(job) = unfinished.filter(|j| j.state == JobState::Pending) {
+        settle_cut_short(ghl, &job, state, store).await?;
     }
     let plan = plan_one(candidate, state);
     if plan.decision == Decision::Refused {
@@ -42,6 +40,39 @@ pub async fn push_one<T: Transport, S: OutboxStore>(
         .await
         .map_err(|e| format!("{e}: push again to finish"))?;
     report(ghl, &job)
+}
+
+/// A push cut short left its job pending. Its remaining steps were planned from data that may
+/// be old, so they are not replayed: the fresh plan redoes what is still needed. Only a create
+/// whose answer never came is settled, by lookup (G1), and its contact linked, so the fresh plan
+/// updates it instead of creating another.
+async fn settle_cut_short<T: Transport, S: OutboxStore>(
+    ghl: &GhlClient<T>,
+    job: &Job,
+    state: &mut SyncState,
+    store: &mut S,
+) -> Result<(), String> {
+    let create_in_doubt = job
+        .steps
+        .iter()
+        .any(|e| e.state == StepState::Started && matches!(e.step, Step::Create { .. }));
+    if job.contact_id.is_some() || !create_in_doubt || state.links.contains_key(&job.fitr_id) {
+        return Ok(());
+    }
+    let (found, _) = find_existing(ghl, &job.desired)
+        .await
+        .map_err(|e| format!("{e}: push again to finish"))?;
+    if let Match::Existing(c) = found
+        && state.linked_to(&c.id).is_none()
+    {
+        let link = Link {
+            contact_id: c.id.clone(),
+            synced: None,
+        };
+        store.save_link(job.fitr_id, Some(&link)).await?;
+        state.links.insert(job.fitr_id, link);
+    }
+    Ok(())
 }
 
 fn report<T: Transport>(ghl: &GhlClient<T>, job: &Job) -> Result<PushReport, String> {

@@ -82,6 +82,10 @@ pub struct RunMeta {
     /// Clients the run does not touch, with why: ambiguous (for the coach to decide) or refused.
     #[serde(default)]
     pub skipped: Vec<Failure>,
+    /// The GHL location the run was planned for (set by the caller); its contact ids mean
+    /// nothing in another.
+    #[serde(default)]
+    pub location: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +115,7 @@ impl Outbox {
                 state: RunState::Running,
                 jobs: jobs.len(),
                 skipped,
+                location: String::new(),
             },
             jobs,
         }
