@@ -811,3 +811,142 @@ async fn a_push_never_takes_a_contact_linked_to_another_client() {
     assert_eq!(w.contacts().await, before, "nothing written");
     assert!(!state.links.contains_key(&b.athlete.id));
 }
+
+#[tokio::test]
+async fn pull_finds_what_changed_in_ghl_since_its_cursor_with_tasks_and_deletions() {
+    use shared::{
+        ghl::NewTask,
+        sync::pull::{Badge, PullCursor, Snapshots, badge, pull},
+    };
+    let w = world(15, ghl_sandbox::Sandbox::default()).await;
+    let mut state = SyncState::default();
+    let plan = w.plan(&state).await;
+    let ghl = w.client();
+    let mut store = MemoryStore::default();
+    let mut outbox = Outbox::from_plan("run-1", &plan, now_ms());
+    run(&ghl, &mut outbox, &mut state, &mut store)
+        .await
+        .unwrap();
+    let linked = state.links.len();
+    assert!(linked >= 8, "{linked}");
+
+    // The first pull reads everything once: a snapshot and the tasks of every linked client.
+    let mut snaps = Snapshots::new();
+    let first = pull(
+        &ghl,
+        &state,
+        &mut snaps,
+        &PullCursor::default(),
+        0,
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.changed.len(), linked);
+    assert_eq!(first.tasks_read, linked);
+    assert!(first.cursor.since.is_some());
+    for (id, link) in &state.links {
+        assert_eq!(
+            badge(Some(link), snaps.get(id), None, "fitr:"),
+            Badge::UpToDate
+        );
+    }
+
+    // Nothing changed: one search request, nothing read.
+    requests_since_clear(&w.ghl).await;
+    let idle = pull(&ghl, &state, &mut snaps, &first.cursor, 0, now_ms())
+        .await
+        .unwrap();
+    assert!(idle.changed.is_empty() && idle.tasks_read == 0, "{idle:?}");
+    assert_eq!(
+        requests_since_clear(&w.ghl).await,
+        vec!["POST /contacts/search".to_string()]
+    );
+
+    // In GHL: a coach removes a FITR tag and adds their own on one contact, a task is added to
+    // it, an automation changes another's timezone (no event, G12), and a third is deleted.
+    let ids: Vec<(u64, String)> = state
+        .links
+        .iter()
+        .map(|(f, l)| (*f, l.contact_id.0.clone()))
+        .collect();
+    let (x, xc) = &ids[0];
+    let (y, yc) = &ids[1];
+    let (z, zc) = &ids[2];
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    call(
+        "PATCH",
+        &format!("{}/_admin/contacts/{xc}", w.ghl),
+        Some(json!({"tags": ["vip"]})),
+    )
+    .await;
+    ghl.tasks()
+        .create(
+            &xc.as_str().into(),
+            &NewTask {
+                title: "Call about renewal".into(),
+                body: None,
+                due_date: "2026-12-10T09:00:00Z".into(),
+                completed: false,
+                assigned_to: None,
+            },
+        )
+        .await
+        .unwrap();
+    call(
+        "PATCH",
+        &format!("{}/_admin/contacts/{yc}", w.ghl),
+        Some(json!({"timezone": "Europe/London"})),
+    )
+    .await;
+    call("DELETE", &format!("{}/_admin/contacts/{zc}", w.ghl), None).await;
+
+    let next = pull(&ghl, &state, &mut snaps, &first.cursor, 0, now_ms())
+        .await
+        .unwrap();
+    let mut changed = next.changed.clone();
+    changed.sort();
+    let mut want = vec![*x, *y];
+    want.sort();
+    assert_eq!(changed, want, "{next:?}");
+    assert_eq!(next.tasks_read, 2);
+    assert_eq!(snaps[x].tasks.len(), 1);
+    assert_eq!(
+        snaps[x].tasks[0].title.as_deref(),
+        Some("Call about renewal")
+    );
+    assert_eq!(
+        badge(state.links.get(x), snaps.get(x), None, "fitr:"),
+        Badge::Differs {
+            what: vec!["FITR tags".into()]
+        }
+    );
+    assert_eq!(
+        badge(state.links.get(y), snaps.get(y), None, "fitr:"),
+        Badge::UpToDate,
+        "a timezone is not something this product writes"
+    );
+
+    // A deletion shows in no `dateUpdated` search: a full pull, once the links are older than
+    // search lag explains, reads unlisted linked contacts by id.
+    for link in state.links.values_mut() {
+        if let Some(s) = link.synced.as_mut() {
+            s.at_ms -= shared::sync::engine::LAG_GRACE_MS;
+        }
+    }
+    let full = pull(
+        &ghl,
+        &state,
+        &mut snaps,
+        &PullCursor::default(),
+        0,
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(full.missing, vec![*z]);
+    assert_eq!(
+        badge(state.links.get(z), snaps.get(z), None, "fitr:"),
+        Badge::Missing
+    );
+}

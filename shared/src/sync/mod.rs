@@ -9,6 +9,8 @@
 //!   resumes a stopped run without repeating a finished write.
 //! - [`state`]: what is remembered between runs: links and what was last written.
 //! - [`one`]: one client through the same outbox: the push button.
+//! - [`pull`]: GHL → FITR: contacts changed since a cursor, folded into per-client snapshots,
+//!   tasks, and the badge each FITR row shows.
 //! - [`bulk`]: the reads that feed the engine (every FITR client, GHL's listing) and the
 //!   in-memory store.
 
@@ -16,6 +18,7 @@ pub mod bulk;
 pub mod engine;
 pub mod one;
 pub mod outbox;
+pub mod pull;
 pub mod state;
 
 pub use engine::{BulkPlan, Candidate, ClientPlan, Counts, Decision, Step, plan_bulk, plan_one};
