@@ -100,6 +100,9 @@ enum Change {
     FullName(String),
     Email(Option<String>),
     Phone(Option<String>),
+    /// The coach starts (true) or deletes (false) the client's chat room: where FITR serves
+    /// the email.
+    Room(bool),
 }
 
 fn bad_request(message: String) -> Response {
@@ -155,10 +158,15 @@ fn parse_change(key: &str, value: &Value) -> Result<Change, String> {
         "full_name" => Change::FullName(string_field(key, value)?),
         "email" => Change::Email(nullable_field(key, value)?),
         "phone" => Change::Phone(nullable_field(key, value)?),
+        "room" => Change::Room(
+            value
+                .as_bool()
+                .ok_or_else(|| format!("{key} must be true or false"))?,
+        ),
         other => {
             return Err(format!(
                 "unknown field {other:?}; expected any of: status, plan_title, plan_kind, \
-                 membership_state, full_name, email, phone"
+                 membership_state, full_name, email, phone, room"
             ));
         }
     })
@@ -173,6 +181,17 @@ fn apply(client: &mut Client, change: Change) {
         Change::FullName(name) => client.set_full_name(&name),
         Change::Email(email) => client.email = email,
         Change::Phone(phone) => client.phone = phone,
+        Change::Room(false) => client.room = None,
+        Change::Room(true) => {
+            if client.room.is_none() {
+                client.room = Some(crate::data::Room {
+                    // Seeded rooms are numbered 90,000..1,000,000; one room per client.
+                    id: 1_000_000 + client.id,
+                    last_message: "Welcome! Let's get you started.".into(),
+                    last_message_ago: 0,
+                });
+            }
+        }
     }
 }
 
