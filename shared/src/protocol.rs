@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::push::PushReport;
 use crate::settings::Settings;
-use crate::sync::{BulkPlan, Counts, Progress};
+use crate::sync::{
+    BulkPlan, Counts, Progress,
+    pull::{Badge, PullReport},
+};
 
 /// Marks our messages; bump on an incompatible change.
 pub const TAG: &str = "fitr-ghl/1";
@@ -48,6 +51,24 @@ pub enum Request {
     PauseSync,
     ResumeSync,
     CancelSync,
+    /// Read what changed in GHL since the last pull, then apply the automatic rules (what the
+    /// pull alarm does every few minutes).
+    Pull,
+    /// The badges of these FITR clients, for their rows.
+    Badges {
+        client_ids: Vec<u64>,
+    },
+}
+
+/// One FITR client's GHL state, as its row shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientBadge {
+    pub fitr_id: u64,
+    pub badge: Badge,
+    pub contact_url: Option<String>,
+    /// The contact's tags as GHL last showed them.
+    pub tags: Vec<String>,
+    pub open_tasks: usize,
 }
 
 /// A signed-in FITR page: its origin and its `localStorage.access_token`.
@@ -79,6 +100,14 @@ pub enum Response {
     /// The current (or last) sync run; `None` before the first.
     Sync {
         progress: Option<Progress>,
+    },
+    /// A pull, and how many clients the automatic rules then started a run for.
+    Pulled {
+        report: PullReport,
+        auto_run: usize,
+    },
+    Badges {
+        badges: Vec<ClientBadge>,
     },
     Error {
         message: String,
@@ -175,6 +204,13 @@ mod tests {
             (json!({"type":"pause_sync"}), Request::PauseSync),
             (json!({"type":"resume_sync"}), Request::ResumeSync),
             (json!({"type":"cancel_sync"}), Request::CancelSync),
+            (json!({"type":"pull"}), Request::Pull),
+            (
+                json!({"type":"badges","client_ids":[1,2]}),
+                Request::Badges {
+                    client_ids: vec![1, 2],
+                },
+            ),
         ] {
             assert_eq!(
                 decode_request(json!({"tag":"fitr-ghl/1","request":msg})),

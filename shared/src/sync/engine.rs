@@ -202,6 +202,37 @@ pub fn plan_one(c: &Candidate, state: &SyncState) -> ClientPlan {
     }
 }
 
+/// The automatic rules, applied to a full plan: the changes of linked clients whose FITR side
+/// changed since their last sync (a status or program change becomes tag changes and a note),
+/// and, when the coach turned the rule on, the creation of new Pending clients (leads). A change
+/// made in GHL alone is shown (the badge), never reverted unasked; nothing else runs unasked.
+pub fn auto_select(
+    plan: &BulkPlan,
+    state: &SyncState,
+    pending: &std::collections::BTreeSet<u64>,
+    push_pending: bool,
+) -> BulkPlan {
+    let fitr_changed = |i: &ClientPlan| match (state.links.get(&i.fitr_id), &i.desired) {
+        (Some(link), Some(desired)) => link
+            .synced
+            .as_ref()
+            .is_none_or(|s| Synced::of(desired, s.at_ms) != *s),
+        _ => false,
+    };
+    BulkPlan {
+        items: plan
+            .items
+            .iter()
+            .filter(|i| match i.decision {
+                Decision::Update => fitr_changed(i),
+                Decision::Create => push_pending && pending.contains(&i.fitr_id),
+                _ => false,
+            })
+            .cloned()
+            .collect(),
+    }
+}
+
 /// Plan every candidate against GHL's listing and the stored links.
 pub fn plan_bulk(
     candidates: &[Candidate],
@@ -767,6 +798,47 @@ mod tests {
             p.steps
         );
         assert!(p.warnings.iter().any(|w| w.contains("held by 2 other")));
+    }
+
+    #[test]
+    fn the_automatic_rules_update_linked_clients_and_create_only_pending_leads_when_asked() {
+        let mut state = SyncState::default();
+        state.links.insert(
+            1,
+            Link {
+                contact_id: "c1".into(),
+                synced: None,
+            },
+        );
+        let mut linked = desired(1, "a@example.org", None);
+        linked.tags = ["fitr:needs-training".to_string()].into();
+        let plan = plan_bulk(
+            &[
+                candidate(linked),
+                candidate(desired(2, "lead@example.org", None)),
+                candidate(desired(3, "active@example.org", None)),
+                candidate(desired(4, "matched@example.org", None)),
+            ],
+            &[
+                listed("c1", "a@example.org", None, &["fitr:active"]),
+                listed("c4", "matched@example.org", None, &["fitr:pending"]),
+            ],
+            &state,
+            &"loc".into(),
+            0,
+        );
+        let ids = |p: &BulkPlan| p.items.iter().map(|i| i.fitr_id).collect::<Vec<_>>();
+        let pending = [2, 4].into();
+        assert_eq!(ids(&auto_select(&plan, &state, &pending, false)), vec![1]);
+        assert_eq!(ids(&auto_select(&plan, &state, &pending, true)), vec![1, 2]);
+        // Synced as FITR says now: the planned update comes from GHL's side alone (its status
+        // tag was changed there), so the rules leave it for the coach.
+        let now = plan.items[0].desired.clone().unwrap();
+        state.links.get_mut(&1).unwrap().synced = Some(Synced::of(&now, 0));
+        assert_eq!(
+            ids(&auto_select(&plan, &state, &pending, false)),
+            Vec::<u64>::new()
+        );
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub mod outbox;
 pub mod pull;
 pub mod state;
 
-pub use engine::{BulkPlan, Candidate, ClientPlan, Counts, Decision, Step, plan_bulk, plan_one};
+pub use engine::{
+    BulkPlan, Candidate, ClientPlan, Counts, Decision, Step, auto_select, plan_bulk, plan_one,
+};
 pub use one::push_one;
 pub use outbox::{Command, Job, JobState, Outbox, OutboxStore, Progress, RunState, execute};
 pub use state::{Link, SyncState, Synced};

@@ -106,6 +106,7 @@ impl Outbox {
                 fitr_id: i.fitr_id,
                 name: i.name.clone(),
                 reason: i.reason.clone().unwrap_or_default(),
+                ambiguous: i.decision == Decision::Ambiguous,
             })
             .collect();
         Self {
@@ -141,6 +142,7 @@ impl Outbox {
                         fitr_id: j.fitr_id,
                         name: j.name.clone(),
                         reason: reason.clone(),
+                        ambiguous: false,
                     });
                 }
                 JobState::Cancelled => p.cancelled += 1,
@@ -216,6 +218,9 @@ pub struct Failure {
     pub fitr_id: u64,
     pub name: String,
     pub reason: String,
+    /// Skipped as ambiguous (for the coach to decide), not refused.
+    #[serde(default)]
+    pub ambiguous: bool,
 }
 
 /// What the caller wants after each progress event.
