@@ -25,7 +25,8 @@ pub fn SettingsForm(backend: Backend) -> impl IntoView {
     let location = RwSignal::new(String::new());
     let use_sandbox = RwSignal::new(false);
     let sandbox_url = RwSignal::new(DEFAULT_SANDBOX.to_string());
-    // Not edited here: kept as loaded, so saving the connection never resets the mapping.
+    // Kept as loaded (only its automatic-rule switch is edited here), so saving the connection
+    // never resets the rest of the mapping.
     let mapping = RwSignal::new(Mapping::default());
     let status = RwSignal::new(Status::Busy("Loading saved settings…"));
 
@@ -115,6 +116,15 @@ pub fn SettingsForm(backend: Backend) -> impl IntoView {
                         on:input=move |ev| sandbox_url.set(event_target_value(&ev)) />
                 </label>
             </fieldset>
+            <label class="settings__check">
+                <input id="auto-push-pending" type="checkbox"
+                    prop:checked=move || mapping.get().auto_push_pending
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        mapping.update(|m| m.auto_push_pending = on);
+                    } />
+                " Push new Pending clients (leads) to GHL automatically"
+            </label>
             <div class="settings__actions">
                 <button id="save" type="submit" prop:disabled=move || matches!(status.get(), Status::Busy(_))>"Save"</button>
                 <button id="test" type="button" on:click=on_test prop:disabled=move || matches!(status.get(), Status::Busy(_))>"Test connection"</button>

@@ -22,6 +22,7 @@ pub fn SyncPanel(backend: Backend) -> impl IntoView {
     let plan = RwSignal::new(None::<(Counts, BulkPlan)>);
     let progress = RwSignal::new(None::<Progress>);
     let shown = RwSignal::new(Shown::Nothing);
+    let pulled = RwSignal::new(None::<String>);
     let polling = StoredValue::new(false);
 
     // Ask the worker for the run's progress while it runs.
@@ -68,6 +69,24 @@ pub fn SyncPanel(backend: Backend) -> impl IntoView {
                     shown.set(Shown::Nothing);
                     poll();
                 }
+                Ok(Response::Pulled { report, auto_run }) => {
+                    pulled.set(Some(format!(
+                        "Checked GHL: {} linked client{} changed there, {} missing, tasks read for {}.{}",
+                        report.changed.len(),
+                        if report.changed.len() == 1 { "" } else { "s" },
+                        report.missing.len(),
+                        report.tasks_read,
+                        if auto_run > 0 {
+                            format!(" The automatic rules started a sync of {auto_run} client{}.", if auto_run == 1 { "" } else { "s" })
+                        } else {
+                            String::new()
+                        }
+                    )));
+                    shown.set(Shown::Nothing);
+                    if auto_run > 0 {
+                        poll();
+                    }
+                }
                 Ok(other) => shown.set(Shown::Failed(format!("unexpected answer: {other:?}"))),
                 Err(e) => shown.set(Shown::Failed(e)),
             }
@@ -95,6 +114,8 @@ pub fn SyncPanel(backend: Backend) -> impl IntoView {
                 <button id="sync-cancel" type="button"
                     prop:disabled=move || !matches!(state(), Some(RunState::Running | RunState::Paused))
                     on:click=move |_| send(Request::CancelSync, "Cancelling…")>"Cancel"</button>
+                <button id="pull" type="button" prop:disabled=busy
+                    on:click=move |_| send(Request::Pull, "Checking GHL…")>"Check GHL now"</button>
             </div>
             <p id="sync-status" class=move || match shown.get() {
                 Shown::Failed(_) => "status status--error",
@@ -106,6 +127,7 @@ pub fn SyncPanel(backend: Backend) -> impl IntoView {
                     Shown::Failed(e) => e,
                 }}
             </p>
+            {move || pulled.get().map(|t| view! { <p id="pull-result">{t}</p> })}
             {move || progress.get().map(|p| view! { <ProgressView progress=p /> })}
             {move || plan.get().map(|(counts, p)| view! { <PlanView counts=counts plan=p /> })}
         </section>

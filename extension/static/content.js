@@ -36,7 +36,11 @@
     const status = document.createElement("span");
     status.className = "fitr-ghl__status";
     status.setAttribute("role", "status");
-    box.append(button, status);
+    const badge = document.createElement("span");
+    badge.className = "fitr-ghl__badge";
+    badge.dataset.clientId = String(id);
+    box.append(badge, button, status);
+    wantBadge(id);
     link.after(box);
     button.addEventListener("click", (event) => {
       event.preventDefault();
@@ -56,6 +60,42 @@
       a.rel = "noopener";
       a.textContent = "Open in GHL";
       status.append(" ", a);
+    }
+  }
+
+  // Each row's GHL state (from the worker's links and last pull), asked for in batches.
+  const BADGE_TEXT = {
+    not_in_ghl: () => "Not in GHL",
+    up_to_date: (b) => "In GHL ✓" + (b.open_tasks ? ` · ${b.open_tasks} open task${b.open_tasks === 1 ? "" : "s"}` : ""),
+    differs: (b) => `Changed in GHL: ${b.badge.what.join(", ")}`,
+    missing: () => "Deleted in GHL",
+    ambiguous: () => "Ambiguous: decide in GHL",
+  };
+  const wanted = new Set();
+  let badgeTimer = null;
+  function wantBadge(id) {
+    wanted.add(id);
+    if (!badgeTimer) badgeTimer = setTimeout(fetchBadges, 300);
+  }
+  async function fetchBadges() {
+    badgeTimer = null;
+    const ids = [...wanted];
+    wanted.clear();
+    let reply;
+    try {
+      reply = await chrome.runtime.sendMessage({ tag: TAG, request: { type: "badges", client_ids: ids } });
+    } catch {
+      return; // the extension was reloaded: the rows keep their buttons
+    }
+    if (reply?.tag !== TAG || reply.response?.type !== "badges") return;
+    for (const b of reply.response.badges) {
+      for (const el of document.querySelectorAll(`.fitr-ghl__badge[data-client-id="${b.fitr_id}"]`)) {
+        const kind = b.badge.kind;
+        el.className = `fitr-ghl__badge fitr-ghl__badge--${kind}`;
+        el.dataset.badge = kind;
+        el.textContent = (BADGE_TEXT[kind] || (() => kind))(b);
+        el.title = kind === "ambiguous" ? b.badge.reason : b.tags.length ? `GHL tags: ${b.tags.join(", ")}` : "";
+      }
     }
   }
 
@@ -88,6 +128,7 @@
       show(status, r.outcome, LABELS[r.outcome] + (details ? ` (${details})` : ""), r.contact_url);
       button.dataset.outcome = r.outcome;
       button.dataset.contactId = r.contact_id;
+      wantBadge(clientId);
     } else {
       show(status, "error", response.message || "Unknown error.");
       button.dataset.outcome = "error";

@@ -1,7 +1,7 @@
 // The service worker's JS shim. Listeners are registered synchronously, at the top level,
 // before the wasm module has loaded: a message that wakes a stopped worker is otherwise lost.
 // Each message is handed to Rust (`handle_message`) once the module is ready.
-import init, { handle_message, resume_sync } from "./worker/extension_worker.js";
+import init, { handle_message, pull_and_apply_rules, resume_sync } from "./worker/extension_worker.js";
 
 const ready = init();
 
@@ -22,6 +22,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 // when its alarm fires; Rust makes sure only one run executes.
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === "fitr-ghl-sync") ready.then(() => resume_sync());
+  if (alarm.name === "fitr-ghl-pull") ready.then(() => pull_and_apply_rules());
 });
 chrome.runtime.onStartup.addListener(() => {
   ready.then(() => resume_sync());

@@ -470,6 +470,70 @@ await test("a sync can be paused (pushes wait), resumed, and cancelled, and a la
   await options.close();
 });
 
+await test("rows show each client's GHL state; a pull sees GHL changes; the automatic rules carry FITR changes and new leads", async () => {
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${EXT_ID}/options.html`);
+  const all = await fitrClients();
+  const byEmail = async (c) => (await ghlContacts()).filter((g) => g.email === c.email?.trim().toLowerCase());
+  // GHL side: a coach strips the FITR tags from one linked contact.
+  const other = all.find((c) => c.id !== target.id && tabOf(c) === "active" && c.list_page === 1 && c.email && c.rooms_page != null);
+  const [og] = await byEmail(other);
+  await admin(GHL_ADMIN, "PATCH", `/_admin/contacts/${og.id}`, { tags: ["vip"] });
+  // FITR side: a linked client's status changes, and a new lead (Pending, with an email) appears.
+  const inGhl = new Set((await ghlContacts()).map((g) => g.email));
+  const mover = all.find((c) => c.id !== target.id && c.id !== other.id && c.email && inGhl.has(c.email.trim().toLowerCase()) && c.status === "Needs Training");
+  await admin(FITR_ADMIN, "PATCH", `/_admin/clients/${mover.id}`, { status: "Active" });
+  // Every pushable client is in GHL by now: the lead is a client without a chat room (so
+  // without an email) whom the coach starts a chat with while it waits as Pending.
+  const roomlessOne = all.find((c) => !c.email && c.rooms_page == null && !(tabOf(c) === "active" && c.list_page === 1));
+  await admin(FITR_ADMIN, "PATCH", `/_admin/clients/${roomlessOne.id}`, { status: "Pending", email: "new.lead.e2e@example.org", room: true });
+  const lead = { ...roomlessOne, email: "new.lead.e2e@example.org" };
+
+  // The coach turns on the rule for leads, then checks GHL now (what the alarm does).
+  await options.locator("#auto-push-pending").check();
+  await options.locator("#save").click();
+  await options.locator("#status", { hasText: "Saved." }).waitFor();
+  await showRow(target); // a FITR tab hands over its session
+  await options.locator("#pull").click();
+  await options.locator("#pull-result").waitFor({ timeout: 30000 });
+  const said = await options.locator("#pull-result").innerText();
+  assert.match(said, /Checked GHL: \d+ linked clients? changed there/);
+  assert.match(said, /automatic rules started a sync of 2 clients/, said);
+  const until = Date.now() + 60000;
+  let p;
+  do {
+    await new Promise((r) => setTimeout(r, 300));
+    p = (await ask(options, { type: "sync_status" })).progress;
+  } while (p.state === "running" && Date.now() < until);
+  assert.equal(p.state, "finished", JSON.stringify(p));
+  assert.deepEqual(p.failures, []);
+  const [moved] = await byEmail(mover);
+  assert.ok(moved.tags.includes("fitr:active") && !moved.tags.includes("fitr:needs-training"), moved.tags.join());
+  const leads = await byEmail(lead);
+  assert.equal(leads.length, 1, "the lead was created once");
+  assert.ok(leads[0].tags.includes("fitr:pending"), leads[0].tags.join());
+  assert.deepEqual((await byEmail(other))[0].tags, ["vip"], "a GHL-side change is shown, not overwritten by the rules");
+
+  // The rows: up to date, changed in GHL, not in GHL.
+  const roomless = all.find((c) => !c.email && c.rooms_page == null && tabOf(c) === "active" && c.list_page === 1);
+  await page.reload();
+  const badgeOf = (c) => page.locator(`.fitr-ghl__badge[data-client-id="${c.id}"]`).first();
+  await badgeOf(other).locator("xpath=self::*[@data-badge]").waitFor({ timeout: 15000 });
+  assert.equal(await badgeOf(other).getAttribute("data-badge"), "differs");
+  assert.equal(await badgeOf(other).innerText(), "Changed in GHL: FITR tags");
+  assert.equal(await badgeOf(target).getAttribute("data-badge"), "up_to_date");
+  if (roomless) assert.equal(await badgeOf(roomless).getAttribute("data-badge"), "not_in_ghl");
+  await page.screenshot({ path: path.join(ARTIFACTS, "badges.png") });
+  // The coach pushes it again: FITR's tags are back, the coach's own kept, the badge follows.
+  const button = page.locator(`button.fitr-ghl__push[data-client-id="${other.id}"]`);
+  await button.click();
+  await page.waitForFunction((b) => b.dataset.outcome, await button.elementHandle(), { timeout: 30000 });
+  await page.waitForFunction((id) => document.querySelector(`.fitr-ghl__badge[data-client-id="${id}"]`)?.dataset.badge === "up_to_date", other.id, { timeout: 15000 });
+  const back = (await byEmail(other))[0];
+  assert.ok(back.tags.includes("vip") && back.tags.some((t) => t.startsWith("fitr:")), back.tags.join());
+  await options.close();
+});
+
 await test("the hosted app tests the sandbox, and says the extension is needed for live", async () => {
   const app = await context.newPage();
   await app.goto(APP_URL);

@@ -22,6 +22,8 @@ extern "C" {
     fn alarms_create(name: &str, info: &JsValue) -> Promise;
     #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = clear)]
     fn alarms_clear(name: &str) -> Promise;
+    #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = get)]
+    fn alarms_get(name: &str) -> Promise;
 }
 
 const SETTINGS_KEY: &str = "settings";
@@ -132,6 +134,16 @@ pub async fn start_alarm(name: &str, period_minutes: f64) -> Result<(), String> 
     JsFuture::from(alarms_create(name, &info))
         .await
         .map_err(js_error)?;
+    Ok(())
+}
+
+/// Set the alarm unless it is set already (setting it again would restart its period, and a
+/// worker that starts more often than the period would then never see it fire).
+pub async fn keep_alarm(name: &str, period_minutes: f64) -> Result<(), String> {
+    let existing = JsFuture::from(alarms_get(name)).await.map_err(js_error)?;
+    if existing.is_undefined() || existing.is_null() {
+        start_alarm(name, period_minutes).await?;
+    }
     Ok(())
 }
 

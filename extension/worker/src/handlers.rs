@@ -83,6 +83,15 @@ pub async fn handle(request: Request) -> Response {
         Request::CancelSync => sync::cancel()
             .await
             .map(|progress| Response::Sync { progress }),
+        Request::Pull => match crate::pull::pull_now().await {
+            Ok(report) => crate::pull::auto_sync()
+                .await
+                .map(|auto_run| Response::Pulled { report, auto_run }),
+            Err(e) => Err(e),
+        },
+        Request::Badges { client_ids } => crate::pull::badges(&client_ids)
+            .await
+            .map(|badges| Response::Badges { badges }),
     };
     result.unwrap_or_else(|message| Response::Error { message })
 }

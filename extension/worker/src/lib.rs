@@ -7,6 +7,7 @@
 
 mod chrome;
 mod handlers;
+mod pull;
 mod store;
 mod sync;
 
@@ -23,6 +24,21 @@ pub fn start() {
 #[wasm_bindgen]
 pub async fn resume_sync() {
     sync::resume_if_running().await;
+    pull::ensure_alarm().await;
+}
+
+/// The pull alarm: read what changed in GHL, then apply the automatic rules. Failures wait for
+/// the next alarm (the coach sees them when pulling by hand).
+#[wasm_bindgen]
+pub async fn pull_and_apply_rules() {
+    if chrome_settings_saved().await {
+        let _ = pull::pull_now().await;
+        let _ = pull::auto_sync().await;
+    }
+}
+
+async fn chrome_settings_saved() -> bool {
+    matches!(chrome::load_settings().await, Ok(Some(_)))
 }
 
 /// Answer one `chrome.runtime` message. Never rejects: failures become `Response::Error`.

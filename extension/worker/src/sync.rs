@@ -70,8 +70,8 @@ pub async fn busy() -> Result<Option<RunState>, String> {
         .filter(|s| matches!(s, RunState::Running | RunState::Paused)))
 }
 
-/// Clears [`STARTING`] when `start` ends, however it ends.
-struct Starting;
+/// Clears [`STARTING`] when a start ends, however it ends.
+pub struct Starting;
 
 impl Drop for Starting {
     fn drop(&mut self) {
@@ -120,8 +120,9 @@ pub async fn plan(given: Option<FitrSession>) -> Result<BulkPlan, String> {
 }
 
 /// Plan, save the outbox, and run it in the background.
-pub async fn start(given: Option<FitrSession>) -> Result<Progress, String> {
-    // Checked and claimed before the first await, so two starts never both pass.
+/// Claim the right to plan and start a run: checked and claimed before the first await, so two
+/// starts (the coach's, the automatic rules') never both pass.
+pub async fn claim_start() -> Result<Starting, String> {
     if RUNNING.get() || STARTING.get() {
         return Err("A sync is already running: wait for it, or pause or cancel it.".into());
     }
@@ -129,7 +130,7 @@ pub async fn start(given: Option<FitrSession>) -> Result<Progress, String> {
         return Err("A client is being pushed right now: try again in a moment.".into());
     }
     STARTING.set(true);
-    let _starting = Starting;
+    let starting = Starting;
     match store::load_meta().await?.map(|m| m.state) {
         Some(RunState::Paused) => {
             return Err(
@@ -141,15 +142,30 @@ pub async fn start(given: Option<FitrSession>) -> Result<Progress, String> {
         }
         _ => {}
     }
-    COMMAND.set(Command::Continue);
-    STOPPED.set(None);
+    Ok(starting)
+}
+
+pub async fn start(given: Option<FitrSession>) -> Result<Progress, String> {
+    let _starting = claim_start().await?;
     let plan = plan(given).await?;
     let mut outbox = Outbox::from_plan(&format!("run-{}", now_ms()), &plan, now_ms());
     outbox.meta.location = settings().await?.location_id;
-    store::put_outbox(&outbox).await?;
-    let progress = outbox.progress();
+    begin(&outbox).await?;
+    Ok(outbox.progress())
+}
+
+/// Save a new run's outbox and run it; the caller holds the [`claim_start`].
+pub async fn begin(outbox: &Outbox) -> Result<(), String> {
+    COMMAND.set(Command::Continue);
+    STOPPED.set(None);
+    store::put_outbox(outbox).await?;
     spawn_run();
-    Ok(progress)
+    Ok(())
+}
+
+/// The FITR session a FITR tab handed over in this browser session, if any.
+pub async fn remembered_session() -> Result<Option<FitrSession>, String> {
+    chrome::get(Area::Session, SESSION_KEY).await
 }
 
 /// Run the saved outbox if it is running and nobody here runs it yet: on every worker start,
