@@ -254,12 +254,18 @@ pub async fn status() -> Result<Option<Progress>, String> {
     Ok(store::load_outbox().await?.map(|o| with_stop(o.progress())))
 }
 
+/// Why the run is not moving, if this worker knows: an interruption it will resume from, or
+/// the reason it paused itself (GHL refused the token).
 fn with_stop(mut p: Progress) -> Progress {
-    if p.state != RunState::Running {
+    let Some(reason) = STOPPED.with_borrow(|s| s.clone()) else {
         return p;
-    }
-    if let Some(reason) = STOPPED.with_borrow(|s| s.clone()) {
-        p.current = Some(format!("stopped: {reason}; it resumes by itself"));
+    };
+    match p.state {
+        RunState::Running => {
+            p.current = Some(format!("stopped: {reason}; it resumes by itself"));
+        }
+        RunState::Paused => p.current = Some(reason),
+        RunState::Cancelled | RunState::Finished => {}
     }
     p
 }
