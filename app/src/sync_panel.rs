@@ -88,7 +88,11 @@ pub fn SyncPanel(backend: Backend) -> impl IntoView {
                     }
                 }
                 Ok(other) => shown.set(Shown::Failed(format!("unexpected answer: {other:?}"))),
-                Err(e) => shown.set(Shown::Failed(e)),
+                Err(e) => {
+                    shown.set(Shown::Failed(e));
+                    // e.g. another tab started a run meanwhile: show it, and follow it.
+                    poll();
+                }
             }
         });
     };

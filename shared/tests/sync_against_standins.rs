@@ -950,3 +950,37 @@ async fn pull_finds_what_changed_in_ghl_since_its_cursor_with_tasks_and_deletion
         Badge::Missing
     );
 }
+
+#[tokio::test]
+async fn a_bulk_sync_writes_the_phone_fitr_serves_on_the_client_record() {
+    // Found by a newcomer's test: the list endpoints carry no phone, so a bulk sync once
+    // created every contact without one while a single push wrote it.
+    let w = world(40, ghl_sandbox::Sandbox::default()).await;
+    let m = mapping();
+    let phones: BTreeMap<String, String> = w
+        .clients
+        .iter()
+        .filter_map(|c| map_client(c, &m).ok())
+        .filter_map(|d| Some((d.email.clone(), d.phone.clone()?)))
+        .collect();
+    assert!(
+        phones.len() >= 10,
+        "the replica serves phones: {}",
+        phones.len()
+    );
+    let mut state = SyncState::default();
+    let plan = w.plan(&state).await;
+    let mut store = MemoryStore::default();
+    let mut outbox = Outbox::from_plan("run-1", &plan, now_ms());
+    run(&w.client(), &mut outbox, &mut state, &mut store)
+        .await
+        .unwrap();
+    let contacts = w.contacts().await;
+    for (email, phone) in &phones {
+        let c = contacts
+            .iter()
+            .find(|c| c["email"] == email.as_str())
+            .unwrap_or_else(|| panic!("{email} in GHL"));
+        assert_eq!(c["phone"], phone.as_str(), "{email}");
+    }
+}

@@ -80,8 +80,14 @@ fn cargo_wasm(root: &Path, packages: &[&str]) -> Result {
 }
 
 fn bindgen(root: &Path, tools: &Tools, name: &str, out: &Path) -> Result {
-    let wasm: PathBuf = root
-        .join("target/wasm32-unknown-unknown")
+    // Where cargo put it: `CARGO_TARGET_DIR` when set (relative to the workspace), else
+    // `target/`.
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|d| if d.is_absolute() { d } else { root.join(d) })
+        .unwrap_or_else(|| root.join("target"));
+    let wasm: PathBuf = target_dir
+        .join("wasm32-unknown-unknown")
         .join(PROFILE)
         .join(format!("{name}.wasm"));
     proc::run(

@@ -228,13 +228,30 @@ impl<T: Transport> FitrApi<T> {
             }
         }
         let emails = self.all_emails().await?;
-        Ok(athletes
-            .into_iter()
-            .map(|athlete| FitrClient {
-                email: emails.get(&athlete.id).cloned(),
-                athlete,
-            })
-            .collect())
+        let mut clients = Vec::with_capacity(athletes.len());
+        for mut athlete in athletes {
+            let email = emails.get(&athlete.id).cloned();
+            // The phone is served on the client's own record only: read it for every client that
+            // can be pushed (one with an email), so a bulk sync writes the same phone a single
+            // push does.
+            if email.is_some() && athlete.phone.is_none() {
+                athlete.phone = self.phone_of(athlete.id).await?;
+            }
+            clients.push(FitrClient { athlete, email });
+        }
+        Ok(clients)
+    }
+
+    /// The phone on the client's own record, if FITR serves that record and a phone on it.
+    async fn phone_of(&self, id: u64) -> Result<Option<String>, FitrError> {
+        match self
+            .get::<Athlete>(&format!("/api/coach/athletes/{id}"), &[])
+            .await
+        {
+            Ok(a) if a.id == id => Ok(a.phone),
+            Ok(_) | Err(FitrError::Http { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// A client with the email joined in.

@@ -228,9 +228,70 @@ pub fn auto_select(
                 Decision::Create => push_pending && pending.contains(&i.fitr_id),
                 _ => false,
             })
-            .cloned()
+            .filter_map(|i| {
+                let synced = state.links.get(&i.fitr_id).and_then(|l| l.synced.as_ref());
+                match (synced, &i.desired) {
+                    (Some(s), Some(d)) => only_fitr_changes(i, d, s),
+                    _ => Some(i.clone()),
+                }
+            })
             .collect(),
     }
+}
+
+/// A linked client's plan cut down to what changed on FITR's side since its last sync: the
+/// fields, tags and note FITR now says otherwise. The rest of the diff (edits made in GHL) is
+/// left for the coach, who sees it on the badge and in a dry run.
+fn only_fitr_changes(item: &ClientPlan, d: &DesiredContact, s: &Synced) -> Option<ClientPlan> {
+    let steps: Vec<Step> = item
+        .steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Update { body } => {
+                let mut body = body.clone();
+                if d.first_name == s.first_name {
+                    body.first_name = None;
+                }
+                if d.last_name == s.last_name {
+                    body.last_name = None;
+                }
+                if d.email.eq_ignore_ascii_case(&s.email) {
+                    body.email = None;
+                }
+                if d.phone == s.phone {
+                    body.phone = None;
+                }
+                body.custom_fields.retain(|f| {
+                    !s.custom_fields.iter().any(|(id, v)| {
+                        Some(id) == f.id.as_ref() && f.field_value.as_str() == Some(v.as_str())
+                    })
+                });
+                (!body.is_empty()).then_some(Step::Update { body })
+            }
+            Step::AddTags { tags } => {
+                let tags: Vec<String> = tags
+                    .iter()
+                    .filter(|t| !s.tags.contains(*t))
+                    .cloned()
+                    .collect();
+                (!tags.is_empty()).then_some(Step::AddTags { tags })
+            }
+            Step::RemoveTags { tags } => {
+                let tags: Vec<String> = tags
+                    .iter()
+                    .filter(|t| !d.tags.contains(*t) && s.tags.contains(*t))
+                    .cloned()
+                    .collect();
+                (!tags.is_empty()).then_some(Step::RemoveTags { tags })
+            }
+            Step::AddNote { .. } => (d.note != s.note).then(|| step.clone()),
+            other => Some(other.clone()),
+        })
+        .collect();
+    (!steps.is_empty()).then(|| ClientPlan {
+        steps,
+        ..item.clone()
+    })
 }
 
 /// Plan every candidate against GHL's listing and the stored links.
@@ -515,7 +576,7 @@ pub fn steps_for(
         .into_iter()
         .map(|op| match op {
             Op::Create(body) => {
-                changes.push("created".to_owned());
+                changes.push("new contact, with its tags and a note".to_owned());
                 Step::Create { body }
             }
             Op::Update(body) => {
@@ -838,6 +899,35 @@ mod tests {
         assert_eq!(
             ids(&auto_select(&plan, &state, &pending, false)),
             Vec::<u64>::new()
+        );
+        // FITR changed the status since, and GHL changed the name: only FITR's change is
+        // carried (the tag swap and the note), not the name back.
+        let mut was = now.clone();
+        was.tags = ["fitr:active".to_string()].into();
+        was.note = "an older note".into();
+        state.links.get_mut(&1).unwrap().synced = Some(Synced::of(&was, 0));
+        let mut edited = plan.clone();
+        edited.items[0].steps.insert(
+            0,
+            Step::Update {
+                body: UpdateContact {
+                    first_name: Some("Zoë".into()),
+                    ..UpdateContact::default()
+                },
+            },
+        );
+        let auto = auto_select(&edited, &state, &pending, false);
+        assert_eq!(ids(&auto), vec![1]);
+        let steps = &auto.items[0].steps;
+        assert!(
+            !steps.iter().any(|s| matches!(s, Step::Update { .. })),
+            "{steps:?}"
+        );
+        assert!(
+            steps.iter().any(
+                |s| matches!(s, Step::AddTags { tags } if tags == &vec!["fitr:needs-training".to_string()])
+            ),
+            "{steps:?}"
         );
     }
 

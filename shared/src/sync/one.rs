@@ -8,7 +8,7 @@
 
 use super::{
     engine::{Candidate, Decision, Step, plan_one},
-    outbox::{Job, JobState, OutboxStore, StepState, find_existing, run_job},
+    outbox::{Interrupted, Job, JobState, OutboxStore, StepState, find_existing, run_job},
     state::{Link, SyncState},
 };
 use crate::{
@@ -38,7 +38,7 @@ pub async fn push_one<T: Transport, S: OutboxStore>(
     store.save_job(0, &job).await?;
     run_job(ghl, &mut job, 0, state, store, now)
         .await
-        .map_err(|e| format!("{e}: push again to finish"))?;
+        .map_err(push_words)?;
     report(ghl, &job)
 }
 
@@ -73,6 +73,22 @@ async fn settle_cut_short<T: Transport, S: OutboxStore>(
         state.links.insert(job.fitr_id, link);
     }
     Ok(())
+}
+
+/// Why a push stopped short, in a push's words (the run's words speak of pausing and
+/// resuming, which a push does not do).
+fn push_words(e: Interrupted) -> String {
+    match e {
+        Interrupted::Unreachable(m) => {
+            format!("GHL could not be reached ({m}): nothing was lost; push again to finish")
+        }
+        Interrupted::Store(m) => format!(
+            "the push's progress could not be saved ({m}): it stopped so nothing is lost; push again"
+        ),
+        Interrupted::Unauthorized(m) => format!(
+            "GHL refused the connection ({m}): fix the token or location in the extension's options, then push again"
+        ),
+    }
 }
 
 fn report<T: Transport>(ghl: &GhlClient<T>, job: &Job) -> Result<PushReport, String> {
