@@ -14,6 +14,7 @@ use shared::{
     sync::{
         Outbox, auto_select,
         bulk::{candidates, ghl_listing},
+        outbox::skipped,
         plan_bulk,
         pull::{PullCursor, PullReport, Snapshot, Snapshots, badge, pull},
     },
@@ -176,6 +177,8 @@ pub async fn auto_sync() -> Result<usize, String> {
     let mut outbox =
         Outbox::from_plan(&format!("auto-{}", sync::now_ms()), &chosen, sync::now_ms());
     outbox.meta.location = settings.location_id.clone();
+    // The whole plan's ambiguous and refused clients, for the badges.
+    outbox.meta.skipped = skipped(&plan);
     sync::begin(&outbox).await?;
     Ok(outbox.jobs.len())
 }

@@ -94,21 +94,25 @@ pub struct Outbox {
     pub jobs: Vec<Job>,
 }
 
+/// The clients a plan leaves out, with why: ambiguous (for the coach to decide) or refused.
+pub fn skipped(plan: &BulkPlan) -> Vec<Failure> {
+    plan.items
+        .iter()
+        .filter(|i| matches!(i.decision, Decision::Ambiguous | Decision::Refused))
+        .map(|i| Failure {
+            fitr_id: i.fitr_id,
+            name: i.name.clone(),
+            reason: i.reason.clone().unwrap_or_default(),
+            ambiguous: i.decision == Decision::Ambiguous,
+        })
+        .collect()
+}
+
 impl Outbox {
     /// The jobs of a plan: every client with steps to run.
     pub fn from_plan(id: &str, plan: &BulkPlan, now_ms: i64) -> Self {
         let jobs: Vec<Job> = plan.items.iter().filter_map(Job::of).collect();
-        let skipped = plan
-            .items
-            .iter()
-            .filter(|i| matches!(i.decision, Decision::Ambiguous | Decision::Refused))
-            .map(|i| Failure {
-                fitr_id: i.fitr_id,
-                name: i.name.clone(),
-                reason: i.reason.clone().unwrap_or_default(),
-                ambiguous: i.decision == Decision::Ambiguous,
-            })
-            .collect();
+        let skipped = skipped(plan);
         Self {
             meta: RunMeta {
                 id: id.to_owned(),

@@ -174,13 +174,15 @@ pub fn badge(
     ambiguous: Option<&str>,
     prefix: &str,
 ) -> Badge {
-    let Some(link) = link else {
-        return match ambiguous {
-            Some(reason) => Badge::Ambiguous {
-                reason: reason.to_owned(),
-            },
-            None => Badge::NotInGhl,
+    // The last full plan's word comes first: a linked client can become ambiguous (another
+    // FITR client now has its email).
+    if let Some(reason) = ambiguous {
+        return Badge::Ambiguous {
+            reason: reason.to_owned(),
         };
+    }
+    let Some(link) = link else {
+        return Badge::NotInGhl;
     };
     let Some(snap) = snapshot.filter(|s| s.contact_id == link.contact_id) else {
         return Badge::UpToDate;
@@ -411,6 +413,12 @@ mod tests {
             }
         );
         assert_eq!(badge(Some(&l), None, None, "fitr:"), Badge::UpToDate);
+        assert_eq!(
+            badge(Some(&l), None, Some("shares an email"), "fitr:"),
+            Badge::Ambiguous {
+                reason: "shares an email".into()
+            }
+        );
         // A coach's own tag is no difference.
         assert_eq!(
             badge(
