@@ -303,12 +303,13 @@ pub fn match_contact(
     (Match::Existing(Box::new(c)), desired)
 }
 
-/// Look the person up in GHL (by email, and the phone's holder through the duplicate lookup,
-/// since a phone search filter misses, G5); see [`match_contact`].
-async fn lookup<T: Transport>(
+/// The person in GHL, by the matching rules: email through the duplicate lookup, then the
+/// phone's holder (the lookup, since a phone search filter misses, G5); see [`match_contact`].
+/// Returns the desired contact to plan with.
+pub async fn find_existing<T: Transport>(
     ghl: &GhlClient<T>,
     desired: &DesiredContact,
-) -> Result<(Option<Contact>, DesiredContact), Error> {
+) -> Result<(Match, DesiredContact), Error> {
     let contacts = ghl.contacts();
     let by_email = contacts
         .find_duplicate(DuplicateBy::Email(&desired.email))
@@ -317,10 +318,18 @@ async fn lookup<T: Transport>(
         Some(phone) => contacts.find_duplicate(DuplicateBy::Phone(phone)).await?,
         None => None,
     };
-    match match_contact(desired, by_email, by_phone) {
+    Ok(match_contact(desired, by_email, by_phone))
+}
+
+/// [`find_existing`], with the contact itself read (the lookup may answer with a projection);
+/// an ambiguous match is an error.
+async fn lookup<T: Transport>(
+    ghl: &GhlClient<T>,
+    desired: &DesiredContact,
+) -> Result<(Option<Contact>, DesiredContact), Error> {
+    match find_existing(ghl, desired).await? {
         (Match::New, d) => Ok((None, d)),
-        // The lookup may answer with a projection: read the contact itself.
-        (Match::Existing(c), d) => Ok((Some(contacts.get(&c.id).await?), d)),
+        (Match::Existing(c), d) => Ok((Some(ghl.contacts().get(&c.id).await?), d)),
         (Match::Ambiguous(reason), _) => Err(Error::Invalid(reason)),
     }
 }
@@ -343,7 +352,8 @@ fn no_id() -> Error {
     Error::Invalid("internal: a write was planned before the contact existed".into())
 }
 
-fn fields_of(u: &UpdateContact) -> Vec<&'static str> {
+/// The names of the fields an update writes, for the coach.
+pub fn fields_of(u: &UpdateContact) -> Vec<&'static str> {
     let mut out = Vec::new();
     if u.first_name.is_some() {
         out.push("first name");

@@ -7,8 +7,11 @@ use shared::{
     ghl::{Credentials, GhlClient},
     mapping::{ResolvedMapping, map_client},
     push::{Outcome, push},
-    transport::{NativeTransport, Transport},
+    transport::NativeTransport,
 };
+
+mod standins_support;
+use standins_support::{call, serve_at};
 
 struct World {
     ghl: String,
@@ -17,28 +20,7 @@ struct World {
 }
 
 async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}")
-}
-
-async fn call(method: &str, url: &str, body: Option<Value>) -> Value {
-    let req = http::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("content-type", "application/json")
-        .body(body.map(|b| b.to_string().into_bytes()).unwrap_or_default())
-        .unwrap();
-    let res = NativeTransport::default().call(req).await.unwrap();
-    let status = res.status();
-    let body = res.into_body();
-    assert!(
-        status.is_success(),
-        "{method} {url}: {status} {}",
-        String::from_utf8_lossy(&body)
-    );
-    serde_json::from_slice(&body).unwrap_or(Value::Null)
+    format!("http://{}", serve_at("127.0.0.1:0", router).await.0)
 }
 
 async fn world() -> World {

@@ -4,7 +4,6 @@
 use std::{
     cell::Cell,
     collections::{BTreeMap, BTreeSet},
-    net::SocketAddr,
     path::PathBuf,
 };
 
@@ -23,34 +22,10 @@ use shared::{
     transport::{NativeTransport, TokioClock, Transport, TransportError},
 };
 
+mod standins_support;
+use standins_support::{call, serve_at};
+
 type Ghl = GhlClient<Paced<NativeTransport, TokioClock>>;
-
-async fn serve_at(addr: &str, router: axum::Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
-    (addr, task)
-}
-
-async fn call(method: &str, url: &str, body: Option<Value>) -> Value {
-    let req = http::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("content-type", "application/json")
-        .body(body.map(|b| b.to_string().into_bytes()).unwrap_or_default())
-        .unwrap();
-    let res = NativeTransport::default().call(req).await.unwrap();
-    let status = res.status();
-    let body = res.into_body();
-    assert!(
-        status.is_success(),
-        "{method} {url}: {status} {}",
-        String::from_utf8_lossy(&body)
-    );
-    serde_json::from_slice(&body).unwrap_or(Value::Null)
-}
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -93,14 +68,19 @@ async fn world(n: usize, sandbox: ghl_sandbox::Sandbox) -> World {
     }
 }
 
+/// The sandbox's demo location at `base`, with `token`.
+fn credentials(base: &str, token: &str) -> Credentials {
+    Credentials {
+        base: base.to_owned(),
+        token: token.into(),
+        location_id: ghl_sandbox::DEMO_LOCATION_ID.into(),
+    }
+}
+
 fn client_at(base: &str) -> Ghl {
     GhlClient::new(
         Paced::new(NativeTransport::default(), TokioClock::default()),
-        Credentials {
-            base: base.to_owned(),
-            token: ghl_sandbox::DEMO_TOKEN.into(),
-            location_id: ghl_sandbox::DEMO_LOCATION_ID.into(),
-        },
+        credentials(base, ghl_sandbox::DEMO_TOKEN),
     )
 }
 
@@ -406,11 +386,7 @@ async fn a_run_stopped_mid_way_and_a_sandbox_restart_resume_without_repeating_a_
             inner: NativeTransport::default(),
             left: Cell::new(23),
         },
-        Credentials {
-            base: base.clone(),
-            token: ghl_sandbox::DEMO_TOKEN.into(),
-            location_id: ghl_sandbox::DEMO_LOCATION_ID.into(),
-        },
+        credentials(&base, ghl_sandbox::DEMO_TOKEN),
     );
     let stopped = execute(
         &dying,
@@ -679,17 +655,12 @@ async fn a_push_whose_create_was_stored_but_refused_or_cut_short_ends_with_one_c
 
     // The worker stops after the first lookup: the job is saved as started, nothing created.
     let b = pushable.next().unwrap();
-    let credentials = || Credentials {
-        base: w.ghl.clone(),
-        token: ghl_sandbox::DEMO_TOKEN.into(),
-        location_id: ghl_sandbox::DEMO_LOCATION_ID.into(),
-    };
     let dying = GhlClient::new(
         DiesAfter {
             inner: NativeTransport::default(),
             left: Cell::new(1),
         },
-        credentials(),
+        credentials(&w.ghl, ghl_sandbox::DEMO_TOKEN),
     );
     let cut = push_one(&dying, &one(b), None, &mut state, &mut store, &now_ms).await;
     assert!(cut.unwrap_err().contains("push again"));
@@ -700,7 +671,7 @@ async fn a_push_whose_create_was_stored_but_refused_or_cut_short_ends_with_one_c
             inner: NativeTransport::default(),
             lost: Cell::new(false),
         },
-        credentials(),
+        credentials(&w.ghl, ghl_sandbox::DEMO_TOKEN),
     );
     let unfinished = store.jobs.get(&0).cloned();
     let cut = push_one(&dying, &one(b), unfinished, &mut state, &mut store, &now_ms).await;
@@ -756,11 +727,7 @@ async fn a_refused_token_pauses_the_run_instead_of_failing_every_client() {
     store.put(&outbox);
     let revoked = GhlClient::new(
         Paced::new(NativeTransport::default(), TokioClock::default()),
-        Credentials {
-            base: w.ghl.clone(),
-            token: "pit-revoked".into(),
-            location_id: ghl_sandbox::DEMO_LOCATION_ID.into(),
-        },
+        credentials(&w.ghl, "pit-revoked"),
     );
     let end = run(&revoked, &mut outbox, &mut state, &mut store).await;
     assert!(

@@ -43,7 +43,8 @@ pub enum Area {
     Session,
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, String> {
+/// A value as plain JSON-compatible JS (maps as objects), as `chrome.storage` keeps it.
+pub fn js_value<T: Serialize>(value: &T) -> Result<JsValue, String> {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     value.serialize(&serializer).map_err(|e| e.to_string())
 }
@@ -101,11 +102,7 @@ pub async fn set_many(area: Area, items: &[(String, JsValue)]) -> Result<(), Str
 }
 
 pub async fn set<T: Serialize>(area: Area, key: &str, value: &T) -> Result<(), String> {
-    set_many(area, &[(key.to_owned(), to_js(value)?)]).await
-}
-
-pub fn js_value<T: Serialize>(value: &T) -> Result<JsValue, String> {
-    to_js(value)
+    set_many(area, &[(key.to_owned(), js_value(value)?)]).await
 }
 
 pub async fn remove(keys: &[String]) -> Result<(), String> {

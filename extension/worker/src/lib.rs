@@ -31,14 +31,9 @@ pub async fn resume_sync() {
 /// the next alarm (the coach sees them when pulling by hand).
 #[wasm_bindgen]
 pub async fn pull_and_apply_rules() {
-    if chrome_settings_saved().await {
-        let _ = pull::pull_now().await;
+    if pull::pull_now().await.is_ok() {
         let _ = pull::auto_sync().await;
     }
-}
-
-async fn chrome_settings_saved() -> bool {
-    matches!(chrome::load_settings().await, Ok(Some(_)))
 }
 
 /// Answer one `chrome.runtime` message. Never rejects: failures become `Response::Error`.

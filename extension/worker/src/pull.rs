@@ -137,9 +137,6 @@ pub async fn auto_sync() -> Result<usize, String> {
     let Some(fitr) = sync::remembered_session().await? else {
         return Ok(0);
     };
-    if chrome::load_settings().await?.is_none() {
-        return Ok(0);
-    }
     // Quietly skipped when a run or a push is under way; the next alarm tries again.
     let Ok(_starting) = sync::claim_start().await else {
         return Ok(0);

@@ -10,9 +10,10 @@ use shared::sync::{Job, JobState, Link, Outbox, OutboxStore, SyncState, outbox::
 use crate::chrome::{self, Area};
 
 const META: &str = "sync:meta";
+const JOB: &str = "sync:job:";
 
 fn job_key(index: usize) -> String {
-    format!("sync:job:{index}")
+    format!("{JOB}{index}")
 }
 
 fn push_key(location: &str, fitr_id: u64) -> String {
@@ -84,18 +85,32 @@ pub async fn load_meta() -> Result<Option<RunMeta>, String> {
     chrome::get(Area::Local, META).await
 }
 
-/// The bulk run's outbox as saved, if a run was ever started.
+/// The bulk run's outbox as saved, if a run was ever started: one storage read for all its
+/// jobs (the options page asks for progress every second).
 pub async fn load_outbox() -> Result<Option<Outbox>, String> {
     let Some(meta) = load_meta().await? else {
         return Ok(None);
     };
-    let mut jobs = Vec::with_capacity(meta.jobs);
-    for index in 0..meta.jobs {
-        let job: Job = chrome::get(Area::Local, &job_key(index))
-            .await?
-            .ok_or_else(|| format!("the sync's job {index} is missing from storage"))?;
-        jobs.push(job);
+    let mut slots: Vec<Option<Job>> = vec![None; meta.jobs];
+    for (key, value) in chrome::get_prefixed(JOB).await? {
+        if let Some(slot) = key[JOB.len()..]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| slots.get_mut(i))
+        {
+            *slot = Some(
+                serde_json::from_value(value)
+                    .map_err(|e| format!("the stored {key:?} is unreadable ({e})"))?,
+            );
+        }
     }
+    let jobs = slots
+        .into_iter()
+        .enumerate()
+        .map(|(index, job)| {
+            job.ok_or_else(|| format!("the sync's job {index} is missing from storage"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(Outbox { meta, jobs }))
 }
 
@@ -117,18 +132,18 @@ pub async fn put_outbox(outbox: &Outbox) -> Result<(), String> {
 
 /// Mark every pending job of a cancelled run as cancelled (its header already says so, so a
 /// worker stopped half-way leaves nothing that could resume).
-pub async fn cancel_pending_jobs(jobs: usize) -> Result<(), String> {
-    for index in 0..jobs {
-        let key = job_key(index);
-        let Some(mut job) = chrome::get::<Job>(Area::Local, &key).await? else {
-            continue;
-        };
+pub async fn cancel_pending_jobs() -> Result<(), String> {
+    let Some(outbox) = load_outbox().await? else {
+        return Ok(());
+    };
+    let mut items = Vec::new();
+    for (index, mut job) in outbox.jobs.into_iter().enumerate() {
         if job.state == JobState::Pending {
             job.state = JobState::Cancelled;
-            chrome::set(Area::Local, &key, &job).await?;
+            items.push((job_key(index), chrome::js_value(&job)?));
         }
     }
-    Ok(())
+    chrome::set_many(Area::Local, &items).await
 }
 
 pub async fn load_push_job(location: &str, fitr_id: u64) -> Result<Option<Job>, String> {

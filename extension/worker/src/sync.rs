@@ -203,7 +203,7 @@ async fn run() -> Result<(), String> {
     if outbox.meta.state != RunState::Running {
         // Paused or cancelled meanwhile (a command reached a worker that had just started).
         if outbox.meta.state == RunState::Cancelled {
-            store::cancel_pending_jobs(outbox.meta.jobs).await?;
+            store::cancel_pending_jobs().await?;
         }
         COMMAND.set(Command::Continue);
         chrome::stop_alarm(ALARM).await?;
@@ -306,7 +306,7 @@ async fn command(command: Command) -> Result<Option<Progress>, String> {
         return status().await;
     }
     if command == Command::Cancel {
-        store::cancel_pending_jobs(meta.jobs).await?;
+        store::cancel_pending_jobs().await?;
     }
     if !RUNNING.get() {
         COMMAND.set(Command::Continue);

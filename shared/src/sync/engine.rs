@@ -23,7 +23,7 @@ use crate::{
         search::SearchContact,
     },
     mapping::DesiredContact,
-    push::{Match, Op, match_contact, plan},
+    push::{Match, Op, fields_of, match_contact, plan},
 };
 
 /// How long a linked contact missing from search is believed to be search lag, not a deletion.
@@ -604,27 +604,6 @@ pub fn steps_for(
         })
         .collect();
     (steps, changes)
-}
-
-/// The names of the fields an update writes, for the coach.
-pub fn fields_of(u: &UpdateContact) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if u.first_name.is_some() {
-        out.push("first name");
-    }
-    if u.last_name.is_some() {
-        out.push("last name");
-    }
-    if u.email.is_some() {
-        out.push("email");
-    }
-    if u.phone.is_some() {
-        out.push("phone");
-    }
-    if !u.custom_fields.is_empty() {
-        out.push("custom fields");
-    }
-    out
 }
 
 fn against(

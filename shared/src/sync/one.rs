@@ -8,13 +8,13 @@
 
 use super::{
     engine::{Candidate, Decision, Step, plan_one},
-    outbox::{Interrupted, Job, JobState, OutboxStore, StepState, find_existing, run_job},
+    outbox::{Interrupted, Job, JobState, OutboxStore, StepState, run_job},
     state::{Link, SyncState},
 };
 use crate::{
     Transport,
     ghl::{GhlClient, contact_url},
-    push::{Match, Outcome, PushReport},
+    push::{Match, Outcome, PushReport, find_existing},
 };
 
 /// Push one client. `unfinished` is this client's job from a push that was cut short, if the

@@ -16,9 +16,9 @@ use super::{
 };
 use crate::{
     Transport,
-    ghl::{Contact, ContactId, Error, GhlClient, contacts::DuplicateBy},
+    ghl::{Contact, ContactId, Error, GhlClient},
     mapping::DesiredContact,
-    push::{Match, last_sync_note, match_contact},
+    push::{Match, find_existing, last_sync_note},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -513,7 +513,7 @@ async fn perform<T: Transport>(
             on_missing(ghl.contacts().update(&cid, &body).await, state, job)?;
             job.changes.push(format!(
                 "fields updated: {}",
-                super::engine::fields_of(&body).join(", ")
+                crate::push::fields_of(&body).join(", ")
             ));
             Ok(Effect::Done)
         }
@@ -672,22 +672,4 @@ async fn settle<T: Transport>(
             replan(ghl, &job.desired, contact, None).await.map(Some)
         }
     }
-}
-
-/// The contact GHL holds for this person, by the engine's matching rules: email through the
-/// duplicate lookup, then the phone's holder (the lookup, since a phone search filter misses,
-/// G5); see [`match_contact`]. Returns the desired contact to plan with.
-pub async fn find_existing<T: Transport>(
-    ghl: &GhlClient<T>,
-    desired: &DesiredContact,
-) -> Result<(Match, DesiredContact), Error> {
-    let contacts = ghl.contacts();
-    let by_email = contacts
-        .find_duplicate(DuplicateBy::Email(&desired.email))
-        .await?;
-    let by_phone = match &desired.phone {
-        Some(phone) => contacts.find_duplicate(DuplicateBy::Phone(phone)).await?,
-        None => None,
-    };
-    Ok(match_contact(desired, by_email, by_phone))
 }
